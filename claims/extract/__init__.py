@@ -1,0 +1,85 @@
+"""Extractors: pure functions from a parsed stanza ``Document`` to claim candidates.
+
+``claims_of(doc, doc_date)`` runs them all: clauses, then for each clause its
+polarity, firmness (certainty and hedges), attribution chain, time expressions
+and entity mentions. Nothing here reads or writes the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stanza.models.common.doc import Document, Word
+
+from ..nlp.tree import Tree
+from .attribution import sources
+from .clauses import clauses, object_of, phrase_words, subject_of
+from .entities import mentions
+from .hedging import firmness
+from .lexicons import extractor_version
+from .polarity import polarity
+from .temporal import time_refs
+from .types import ClaimCandidate, Mention
+
+__all__ = ["claims_of", "extractor_version", "ClaimCandidate"]
+
+
+def claims_of(doc: Document, doc_date: str, aliases: str | None = None) -> Iterator[ClaimCandidate]:
+    """Every claim of a parsed document, sentence by sentence."""
+    text = doc.text or ""
+    for index, sentence in enumerate(doc.sentences):
+        yield from sentence_claims(Tree(sentence, text), index, doc, doc_date, aliases)
+
+
+def sentence_claims(
+    tree: Tree, index: int, doc: Document, doc_date: str, aliases: str | None = None
+) -> Iterator[ClaimCandidate]:
+    for clause, words in clauses(tree):
+        head = clause.head
+        span = tree.span(words)
+        if span is None:
+            continue
+        start, end = span
+        subj = subject_of(tree, head)
+        obj = object_of(tree, head)
+        pol, _ = polarity(tree, head)
+        firm = firmness(tree, head, words, negative=pol == "negative")
+        found = mentions(doc, start, end, aliases)
+        yield ClaimCandidate(
+            sentence_index=index,
+            head_id=int(head.id),
+            text=tree.text[start:end],
+            start_char=start,
+            end_char=end,
+            predicate=(head.lemma or head.text).lower(),
+            clause_type=clause.clause_type,
+            subject=tree.span_text(phrase_words(tree, subj)) or None if subj is not None else None,
+            object=tree.span_text(phrase_words(tree, obj)) or None if obj is not None else None,
+            subject_head=(subj.lemma or subj.text).lower() if subj is not None else None,
+            object_head=(obj.lemma or obj.text).lower() if obj is not None else None,
+            polarity=pol,
+            certainty=firm.certainty,
+            certainty_term=firm.certainty_term,
+            hedge_level=firm.hedge_level,
+            hedge_cues=firm.cues,
+            sources=sources(tree, head),
+            time_refs=time_refs(doc, start, end, doc_date),
+            mentions=found,
+            proposition_key=proposition_key(tree, head, subj, obj, found),
+        )
+
+
+def _key_of(tree: Tree, word: Word | None, found: list[Mention]) -> str:
+    """An argument's key: the canonical entity it names, else its head lemma."""
+    if word is None:
+        return ""
+    span = tree.span(phrase_words(tree, word))
+    if span is not None:
+        for mention in found:
+            if span[0] <= mention.start_char and mention.end_char <= span[1]:
+                return mention.canonical.lower()
+    return (word.lemma or word.text).lower()
+
+
+def proposition_key(tree: Tree, head: Word, subj: Word | None, obj: Word | None, found: list[Mention]) -> str:
+    return "|".join([_key_of(tree, subj, found), (head.lemma or head.text).lower(), _key_of(tree, obj, found)])

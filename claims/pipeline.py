@@ -1,0 +1,278 @@
+"""Ingest and re-extraction: documents → parse → claims → store.
+
+Each document is written in one transaction: either it is there with all its
+sentences and claims, or it is not there at all. A bad document is recorded
+in ``problems`` and never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+from stanza.models.common.doc import Document as StanzaDocument
+
+from . import __version__
+from . import model as m
+from .errors import ClaimsError, InputError
+from .extract import claims_of, extractor_version
+from .ingest import DEFAULT_MAX_BYTES, SourceDocument, discover, read_path
+from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
+from .nlp.parse import Parser, ParserInfo, load_parser
+from .propositions import link_propositions
+from .store import delete_claims, engine_for, has_document, write_claims
+
+log = logging.getLogger(__name__)
+
+CONLLU_PARSER = ParserInfo("conllu", "pre-parsed CoNLL-U (stanza reader)")
+
+
+@dataclass
+class Problem:
+    path: str
+    message: str
+    fix: str | None
+    error: str
+
+
+@dataclass
+class IngestResult:
+    run_id: int
+    stored: list[str] = field(default_factory=list)  # document ids
+    duplicates: list[str] = field(default_factory=list)  # paths
+    problems: list[Problem] = field(default_factory=list)
+    n_sentences: int = 0
+    n_claims: int = 0
+    parser: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _problem(e: ClaimsError) -> Problem:
+    return Problem(path=e.path or "?", message=e.reason, fix=e.fix, error=type(e).__name__)
+
+
+def read_documents(
+    paths: list[Path], date: str | None, max_bytes: int
+) -> Iterator[SourceDocument | InputError]:
+    for item in discover(paths):
+        if isinstance(item, InputError):
+            yield item
+        else:
+            yield from read_path(item, default_date=date, max_bytes=max_bytes)
+
+
+def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+class Ingest:
+    """One ingest run into one database."""
+
+    def __init__(
+        self,
+        db: str | Path,
+        parser: str = "auto",
+        source: str | None = None,
+        title: str | None = None,
+        aliases: str | None = None,
+        batch_size: int = 8,
+        on_parser: Callable[[ParserInfo], None] | None = None,
+    ):
+        self.engine = engine_for(db)
+        self.parser_name = parser
+        self.source = source
+        self.title = title
+        self.aliases = aliases
+        self.batch_size = batch_size
+        self.on_parser = on_parser
+        self._parser: Parser | None = None
+        self.version = extractor_version()
+
+    @property
+    def parser(self) -> Parser:
+        if self._parser is None:
+            self._parser = load_parser(self.parser_name)
+            if self.on_parser:
+                self.on_parser(self._parser.info)
+        return self._parser
+
+    def run(
+        self,
+        paths: list[Path],
+        date: str | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        progress: Callable[[str], None] | None = None,
+    ) -> IngestResult:
+        settings = {
+            "paths": [str(p) for p in paths],
+            "parser": self.parser_name,
+            "date": date,
+            "source": self.source,
+            "title": self.title,
+            "aliases": self.aliases,
+        }
+        with Session(self.engine) as s:
+            run = m.Run(command="ingest", tool_version=__version__, extractor_version=self.version, settings=settings)
+            s.add(run)
+            s.commit()
+            assert run.id is not None
+            result = IngestResult(run_id=run.id)
+        seen: set[str] = set()
+
+        def fresh() -> Iterator[SourceDocument]:
+            for item in read_documents(paths, date, max_bytes):
+                if isinstance(item, InputError):
+                    self._record(result, _problem(item))
+                    if progress:
+                        progress(item.path or "?")
+                    continue
+                with Session(self.engine) as s:
+                    duplicate = item.content_hash in seen or has_document(s, item.content_hash)
+                if duplicate:
+                    result.duplicates.append(item.path)
+                    if progress:
+                        progress(item.path)
+                    continue
+                if self.parser_name == "conllu" and item.conllu is None:
+                    self._record(result, Problem(item.path, "is not CoNLL-U, and --parser conllu reads only pre-parsed input", "give .conllu files, or use --parser auto", "InputError"))
+                    continue
+                seen.add(item.content_hash)
+                yield item
+
+        for batch in batched(fresh(), self.batch_size):
+            for src, parsed, info in self._parse(batch, result):
+                self._store(src, parsed, info, run_id=result.run_id, result=result)
+                if progress:
+                    progress(src.path)
+        with Session(self.engine) as s:
+            link_propositions(s)
+            s.commit()
+            run = s.get(m.Run, result.run_id)
+            assert run is not None
+            run.finished_at = m.utcnow()
+            run.parser = result.parser
+            run.n_documents = len(result.stored)
+            run.n_duplicates = len(result.duplicates)
+            run.n_failed = len(result.problems)
+            run.n_sentences = result.n_sentences
+            run.n_claims = result.n_claims
+            s.add(run)
+            s.commit()
+        return result
+
+    def _parse(
+        self, batch: list[SourceDocument], result: IngestResult
+    ) -> Iterator[tuple[SourceDocument, StanzaDocument, ParserInfo]]:
+        pre = [d for d in batch if d.conllu is not None]
+        raw = [d for d in batch if d.conllu is None]
+        for d in pre:
+            try:
+                yield d, read_conllu(d.conllu or "", d.path), CONLLU_PARSER
+            except InputError as e:
+                self._record(result, _problem(e))
+        if raw:
+            parser = self.parser
+            result.parser = parser.info.name
+            for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
+                yield d, parsed, parser.info
+
+    def _store(self, src: SourceDocument, parsed: StanzaDocument, info: ParserInfo, run_id: int, result: IngestResult) -> None:
+        conllus = sentence_conllu(parsed)
+        doc = m.Document(
+            id=src.id,
+            content_hash=src.content_hash,
+            title=self.title or src.title,
+            source=self.source or src.source,
+            url=src.url,
+            doc_date=src.doc_date,
+            doc_month=src.doc_date[:7],
+            path=src.path,
+            format=src.format,
+            text=src.text,
+            n_sentences=len(parsed.sentences),
+            run_id=run_id,
+        )
+        text = src.text
+        sentences = []
+        for i, (sent, conllu) in enumerate(zip(parsed.sentences, conllus, strict=True)):
+            start = sent.tokens[0].start_char
+            end = sent.tokens[-1].end_char
+            sentences.append(
+                m.Sentence(
+                    id=f"{doc.id}:{i}",
+                    document_id=doc.id,
+                    index=i,
+                    text=text[start:end],
+                    start_char=start,
+                    end_char=end,
+                    conllu=conllu,
+                    parser=info.name,
+                    parser_version=info.version,
+                )
+            )
+        parsed.text = text
+        candidates = list(claims_of(parsed, src.doc_date, self.aliases))
+        with Session(self.engine) as s:
+            s.add(doc)
+            s.add_all(sentences)
+            s.flush()
+            written = write_claims(s, doc, [x.id for x in sentences], candidates, info.name, self.version)
+            s.commit()
+        result.stored.append(src.id)
+        result.n_sentences += len(sentences)
+        result.n_claims += len(written)
+
+    def _record(self, result: IngestResult, problem: Problem) -> None:
+        result.problems.append(problem)
+        with Session(self.engine) as s:
+            s.add(m.Problem(run_id=result.run_id, path=problem.path, error=problem.error, message=problem.message, fix=problem.fix))
+            s.commit()
+
+
+def ingest(paths: list[Path], db: str | Path, **kwargs: Any) -> IngestResult:
+    """Convenience wrapper: one run with default settings."""
+    run_kwargs = {k: kwargs.pop(k) for k in ("date", "max_bytes", "progress") if k in kwargs}
+    return Ingest(db, **kwargs).run(paths, **run_kwargs)
+
+
+@dataclass
+class ReextractResult:
+    n_documents: int
+    n_claims: int
+
+
+def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
+    """Re-run the extractors on the stored parses (after a lexicon or rule change): no parser needed."""
+    engine = engine_for(db)
+    version = extractor_version()
+    n_docs = n_claims = 0
+    with Session(engine) as s:
+        doc_ids = list(s.exec(select(m.Document.id)))
+    for doc_id in doc_ids:
+        with Session(engine) as s:
+            doc = s.get(m.Document, doc_id)
+            assert doc is not None
+            sents = list(s.exec(select(m.Sentence).where(m.Sentence.document_id == doc_id).order_by(m.Sentence.index)))  # type: ignore[arg-type]
+            if not sents:
+                continue
+            parsed = document_from_stored(doc.text, [x.conllu for x in sents])
+            candidates = list(claims_of(parsed, doc.doc_date, aliases))
+            delete_claims(s, doc_id)
+            written = write_claims(s, doc, [x.id for x in sents], candidates, sents[0].parser, version)
+            s.commit()
+        n_docs += 1
+        n_claims += len(written)
+    with Session(engine) as s:
+        link_propositions(s)
+        s.commit()
+    return ReextractResult(n_docs, n_claims)
