@@ -209,9 +209,13 @@ def from_text(raw: str, path: str, fmt: str, default_date: str | None) -> Source
             fix="start it with `date YYYY-MM-DD`, add `date:` front matter, or pass --date",
         )
     title = meta.get("title")
-    if title is None and fmt == "markdown":
-        m = MD_TITLE.match(text)
-        title = m.group(1) if m else None
+    heading = MD_TITLE.match(text) if fmt == "markdown" else None
+    if heading:
+        # a leading "# Title" is the document's title, not a sentence of it
+        title = title if title is not None else heading.group(1)
+        text = normalise(text[heading.end() :])
+        if not text:
+            raise InputError("has a title but no text", path=path, fix="give the document some text")
     return SourceDocument(
         text=text,
         doc_date=doc_date,

@@ -56,7 +56,8 @@ def _source(tree: Tree, src: Word | None, cue_words: list[Word], default_text: s
     cue = _span(tree, cue_words)
     if src is None:
         return Source(text=default_text, source_type="unnamed", cue=cue.text if cue else None, cue_span=cue)
-    words = trim(tree.subtree(src, exclude={c.id for c in tree.children(src, "acl:relcl", "parataxis")}))
+    # the source phrase without its relative clauses and its preposition ("according to")
+    words = trim(tree.subtree(src, exclude={c.id for c in tree.children(src, "acl:relcl", "parataxis", "case")}))
     span = _span(tree, words)
     return Source(
         text=span.text if span else src.text,
@@ -102,7 +103,7 @@ def frame_of(tree: Tree, head: Word) -> tuple[Source, Word] | None:
             return _source(tree, tree.child(p, "nsubj"), verb_cue(tree, p)), p
     # "According to X, ..." / "..., according to X"
     for obl in tree.children(head, "obl", "advcl", "nmod"):
-        case = [c for c in tree.children(obl, "case") if (c.lemma or c.text).lower() == "according"]
+        case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
         if case:
             fixed = tree.children(case[0], "fixed")
             return _source(tree, obl, [case[0], *fixed]), obl

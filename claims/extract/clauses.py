@@ -89,14 +89,35 @@ def clause_heads(tree: Tree) -> list[Clause]:
 
 
 def is_reporting_frame(tree: Tree, clause: Clause, heads: set[int]) -> bool:
-    """A reporting verb whose content is a clause of its own: the content is the claim."""
+    """A frame whose content is a clause of its own: the content is the claim, not the frame.
+
+    Reporting verbs ("Recent intelligence reveals that X") and impersonal frames
+    ("it is evident that X", "It remains unclear whether X") attribute or qualify X.
+    """
+    lex = lexicons()
     w = clause.head
-    if (w.lemma or "").lower() not in lexicons().words("attribution", "reporting_verbs"):
-        return False
-    if any(c.id in heads for c in tree.children(w, "ccomp", "csubj")):
+    lemma = (w.lemma or "").lower()
+    content = [c for c in tree.children(w, "ccomp", "csubj") if c.id in heads]
+    if lemma in lex.words("attribution", "reporting_verbs"):
+        if content:
+            return True
+        # "..., officials said": a parenthetical reporting clause attributes its host
+        return clause.clause_type == "parataxis" and not tree.children(w, "obj", "xcomp")
+    impersonal = lex.words("attribution", "impersonal_adjectives")
+    if content and has_dummy_it(tree, w) and lemma in impersonal:
         return True
-    # "..., officials said": a parenthetical reporting clause attributes its host
-    return clause.clause_type == "parataxis" and not tree.children(w, "obj", "xcomp")
+    # "It remains unclear whether X": the adjective is an xcomp of a raising verb
+    for x in tree.children(w, "xcomp"):
+        if (x.lemma or "").lower() in impersonal and has_dummy_it(tree, w) and any(
+            c.id in heads for c in tree.children(x, "ccomp", "csubj")
+        ):
+            return True
+    return False
+
+
+def has_dummy_it(tree: Tree, w: Word) -> bool:
+    """An expletive subject: "it is evident that", "it remains unclear whether"."""
+    return any(c.deprel == "expl" or c.text.lower() == "it" for c in tree.children(w, "expl", "nsubj"))
 
 
 def own_words(tree: Tree, head: Word, heads: set[int]) -> list[Word]:
@@ -111,20 +132,24 @@ def own_words(tree: Tree, head: Word, heads: set[int]) -> list[Word]:
         for c in tree.words
         if c.id in heads and c.head == head.id and base(c.deprel) in ("conj", "advcl", "parataxis")
     }
+    # "According to X, ..." names the source: it is attribution, not content
+    cut |= {c.id for c in tree.children(head, "obl", "advcl", "nmod") if is_according(tree, c)}
     return tree.subtree(head, exclude=cut)
 
 
-def contiguous(words: list[Word]) -> list[Word]:
-    """The run of words around the head's block: trims to the longest contiguous id run."""
-    if not words:
-        return words
-    runs: list[list[Word]] = [[words[0]]]
-    for w in words[1:]:
-        if w.id == runs[-1][-1].id + 1:
-            runs[-1].append(w)
-        else:
-            runs.append([w])
-    return max(runs, key=len)
+def is_according(tree: Tree, word: Word) -> bool:
+    return any(c.text.lower() == "according" for c in tree.children(word, "case"))
+
+
+def contiguous(words: list[Word], head: Word) -> list[Word]:
+    """The unbroken run of words around the head (a cut-out clause may split the subtree)."""
+    ids = {w.id for w in words}
+    lo = hi = head.id
+    while lo - 1 in ids:
+        lo -= 1
+    while hi + 1 in ids:
+        hi += 1
+    return [w for w in words if lo <= w.id <= hi]
 
 
 def phrase_words(tree: Tree, word: Word) -> list[Word]:
@@ -157,8 +182,7 @@ def clauses(tree: Tree) -> Iterator[tuple[Clause, list[Word]]]:
     for clause in found:
         if is_reporting_frame(tree, clause, heads):
             continue
-        words = trim(own_words(tree, clause.head, heads))
-        words = contiguous(words)
+        words = trim(contiguous(own_words(tree, clause.head, heads), clause.head))
         if not any(w.id == clause.head.id for w in words):
             continue
         yield clause, words
