@@ -80,6 +80,7 @@ def cli() -> None:
 @click.option("--title", help="Title for the documents (overrides their own).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Extra entity aliases (YAML, same format as the shipped table).")
 @click.option("--max-bytes", default=25_000_000, show_default=True, help="Refuse files larger than this.")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Parser processes (one writer).")
 @handle_errors
 def ingest(
     paths: tuple[Path, ...],
@@ -90,6 +91,7 @@ def ingest(
     title: str | None,
     aliases: str | None,
     max_bytes: int,
+    jobs: int,
 ) -> None:
     """Parse documents (files or folders) and store their claims.
 
@@ -107,7 +109,7 @@ def ingest(
     def announce(info: Any) -> None:
         click.echo(f"parser: {info.name} ({info.version})", err=True)
 
-    job = Ingest(db, parser=parser, source=source, title=title, aliases=aliases, on_parser=announce)
+    job = Ingest(db, parser=parser, source=source, title=title, aliases=aliases, on_parser=announce, jobs=jobs)
     quiet = not sys.stderr.isatty()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

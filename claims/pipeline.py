@@ -8,7 +8,10 @@ in ``problems`` and never stops the others.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -23,7 +26,8 @@ from .errors import ClaimsError, InputError
 from .extract import claims_of, extractor_version
 from .ingest import DEFAULT_MAX_BYTES, SourceDocument, discover, read_path
 from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
-from .nlp.parse import Parser, ParserInfo, load_parser
+from .extract.types import ClaimCandidate
+from .nlp.parse import Parser, ParserInfo, load_parser, resolve_parser_name
 from .propositions import link_propositions
 from .store import delete_claims, engine_for, has_document, write_claims
 
@@ -75,6 +79,60 @@ def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+@dataclass
+class Analysis:
+    """A parsed and extracted document, ready to store (picklable: crosses process boundaries)."""
+
+    src: SourceDocument
+    parser: ParserInfo
+    sentences: list[tuple[int, int, str]]  # start_char, end_char, CoNLL-U
+    candidates: list[ClaimCandidate]
+
+
+def analyse(src: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None = None) -> Analysis:
+    """Extract the claims of one parsed document (pure: no database)."""
+    parsed.text = src.text
+    conllus = sentence_conllu(parsed)
+    spans = [(s.tokens[0].start_char, s.tokens[-1].end_char) for s in parsed.sentences]
+    sentences = [(start, end, c) for (start, end), c in zip(spans, conllus, strict=True)]
+    return Analysis(src, info, sentences, list(claims_of(parsed, src.doc_date, aliases)))
+
+
+def analyse_batch(
+    batch: list[SourceDocument], get_parser: Callable[[], Parser], aliases: str | None
+) -> Iterator[Analysis | Problem]:
+    """Parse a batch (pre-parsed CoNLL-U needs no parser) and extract each document."""
+    for d in batch:
+        if d.conllu is not None:
+            try:
+                yield analyse(d, read_conllu(d.conllu, d.path), CONLLU_PARSER, aliases)
+            except InputError as e:
+                yield _problem(e)
+    raw = [d for d in batch if d.conllu is None]
+    if raw:
+        parser = get_parser()
+        for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
+            yield analyse(d, parsed, parser.info, aliases)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(parser_name: str, aliases: str | None) -> None:
+    _worker.update(name=parser_name, aliases=aliases, parser=None)
+
+
+def _worker_parser() -> Parser:
+    if _worker["parser"] is None:
+        _worker["parser"] = load_parser(_worker["name"])
+    parser: Parser = _worker["parser"]
+    return parser
+
+
+def _work(batch: list[SourceDocument]) -> list[Analysis | Problem]:
+    return list(analyse_batch(batch, _worker_parser, _worker["aliases"]))
+
+
 class Ingest:
     """One ingest run into one database."""
 
@@ -87,6 +145,7 @@ class Ingest:
         aliases: str | None = None,
         batch_size: int = 8,
         on_parser: Callable[[ParserInfo], None] | None = None,
+        jobs: int = 1,
     ):
         self.engine = engine_for(db)
         self.parser_name = parser
@@ -96,6 +155,8 @@ class Ingest:
         self.batch_size = batch_size
         self.on_parser = on_parser
         self._parser: Parser | None = None
+        self.jobs = max(1, jobs)
+        self._announced = False
         self.version = extractor_version()
 
     @property
@@ -149,11 +210,10 @@ class Ingest:
                 seen.add(item.content_hash)
                 yield item
 
-        for batch in batched(fresh(), self.batch_size):
-            for src, parsed, info in self._parse(batch, result):
-                self._store(src, parsed, info, run_id=result.run_id, result=result)
-                if progress:
-                    progress(src.path)
+        for analysis in self._stream(fresh(), result):
+            self._store(analysis, run_id=result.run_id, result=result)
+            if progress:
+                progress(analysis.src.path)
         with Session(self.engine) as s:
             link_propositions(s)
             s.commit()
@@ -170,24 +230,42 @@ class Ingest:
             s.commit()
         return result
 
-    def _parse(
-        self, batch: list[SourceDocument], result: IngestResult
-    ) -> Iterator[tuple[SourceDocument, StanzaDocument, ParserInfo]]:
-        pre = [d for d in batch if d.conllu is not None]
-        raw = [d for d in batch if d.conllu is None]
-        for d in pre:
-            try:
-                yield d, read_conllu(d.conllu or "", d.path), CONLLU_PARSER
-            except InputError as e:
-                self._record(result, _problem(e))
-        if raw:
-            parser = self.parser
-            result.parser = parser.info.name
-            for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
-                yield d, parsed, parser.info
+    def _stream(self, docs: Iterator[SourceDocument], result: IngestResult) -> Iterator[Analysis]:
+        """Analyses in input order: in this process, or parsed by ``jobs`` worker processes."""
+        if self.jobs <= 1:
+            for batch in batched(docs, self.batch_size):
+                yield from self._analyses(batch, result)
+            return
+        name = resolve_parser_name(self.parser_name)
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
+        with ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(name, self.aliases)) as pool:
+            pending: deque[Future[list[Analysis | Problem]]] = deque()
+            for batch in batched(docs, self.batch_size):
+                pending.append(pool.submit(_work, batch))
+                while len(pending) > 2 * self.jobs:  # bounded: memory stays flat on big archives
+                    yield from self._collect(pending.popleft().result(), result)
+            while pending:
+                yield from self._collect(pending.popleft().result(), result)
 
-    def _store(self, src: SourceDocument, parsed: StanzaDocument, info: ParserInfo, run_id: int, result: IngestResult) -> None:
-        conllus = sentence_conllu(parsed)
+    def _collect(self, items: list[Analysis | Problem], result: IngestResult) -> Iterator[Analysis]:
+        for item in items:
+            if isinstance(item, Problem):
+                self._record(result, item)
+            else:
+                if self.on_parser and not self._announced:
+                    self._announced = True
+                    self.on_parser(item.parser)
+                yield item
+
+    def _analyses(self, batch: list[SourceDocument], result: IngestResult) -> Iterator[Analysis]:
+        for item in analyse_batch(batch, lambda: self.parser, self.aliases):
+            if isinstance(item, Problem):
+                self._record(result, item)
+            else:
+                yield item
+
+    def _store(self, a: Analysis, run_id: int, result: IngestResult) -> None:
+        src = a.src
         doc = m.Document(
             id=src.id,
             content_hash=src.content_hash,
@@ -199,36 +277,31 @@ class Ingest:
             path=src.path,
             format=src.format,
             text=src.text,
-            n_sentences=len(parsed.sentences),
+            n_sentences=len(a.sentences),
             run_id=run_id,
         )
-        text = src.text
-        sentences = []
-        for i, (sent, conllu) in enumerate(zip(parsed.sentences, conllus, strict=True)):
-            start = sent.tokens[0].start_char
-            end = sent.tokens[-1].end_char
-            sentences.append(
-                m.Sentence(
-                    id=f"{doc.id}:{i}",
-                    document_id=doc.id,
-                    index=i,
-                    text=text[start:end],
-                    start_char=start,
-                    end_char=end,
-                    conllu=conllu,
-                    parser=info.name,
-                    parser_version=info.version,
-                )
+        sentences = [
+            m.Sentence(
+                id=f"{doc.id}:{i}",
+                document_id=doc.id,
+                index=i,
+                text=src.text[start:end],
+                start_char=start,
+                end_char=end,
+                conllu=conllu,
+                parser=a.parser.name,
+                parser_version=a.parser.version,
             )
-        parsed.text = text
-        candidates = list(claims_of(parsed, src.doc_date, self.aliases))
+            for i, (start, end, conllu) in enumerate(a.sentences)
+        ]
         with Session(self.engine) as s:
             s.add(doc)
             s.add_all(sentences)
             s.flush()
-            written = write_claims(s, doc, [x.id for x in sentences], candidates, info.name, self.version)
+            written = write_claims(s, doc, [x.id for x in sentences], a.candidates, a.parser.name, self.version)
             s.commit()
         result.stored.append(src.id)
+        result.parser = result.parser or a.parser.name
         result.n_sentences += len(sentences)
         result.n_claims += len(written)
 

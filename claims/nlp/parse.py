@@ -105,6 +105,25 @@ def stanza_available() -> bool:
     return True
 
 
+def stanza_models_present(model_dir: str | None = None) -> bool:
+    """A cheap look for stanza's English models on disk, without loading them."""
+    import os
+    from pathlib import Path
+
+    root = Path(model_dir or os.environ.get("STANZA_RESOURCES_DIR") or Path.home() / "stanza_resources")
+    return (root / "resources.json").is_file() and (root / "en").is_dir()
+
+
+def resolve_parser_name(name: str) -> str:
+    """``auto`` made concrete (for worker processes, which must all use the same parser)."""
+    if name != "auto":
+        return name
+    if stanza_models_present():
+        return "stanza"
+    log.warning("stanza's English models are not installed: parsing with the spaCy fallback")
+    return "spacy"
+
+
 def load_parser(name: str = "auto") -> Parser:
     """The parser asked for; ``auto`` takes stanza when its models are there, else spaCy."""
     if name == "stanza":
