@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, trim
+from ..nlp.tree import Tree, base, feats, trim
 from .lexicons import lexicons
 
 SUBJECT_RELS = ("nsubj", "csubj")
@@ -43,6 +43,27 @@ def is_predicate(tree: Tree, w: Word) -> bool:
     return bool(tree.children(w, "nsubj", "csubj", "cop", "expl"))
 
 
+FINITE_TAGS = {"VBD", "VBZ", "VBP", "MD"}
+
+
+def is_finite(tree: Tree, w: Word) -> bool:
+    """A tensed clause (it can state something), from the head's or its auxiliaries' morphology."""
+    verbs = [w, *tree.children(w, "aux", "cop")]
+    if any(feats(x).get("VerbForm") == "Fin" or x.xpos in FINITE_TAGS for x in verbs):
+        return True
+    # no morphology at all (a bare CoNLL-U fixture): cannot tell, so do not drop the clause
+    return all(not x.feats and not x.xpos for x in verbs)
+
+
+def is_question(tree: Tree) -> bool:
+    return bool(tree.words) and tree.words[-1].text in ("?", "?")
+
+
+def is_imperative(tree: Tree, w: Word) -> bool:
+    """"Read the rest here": a bare verb with no subject asks, it does not state."""
+    return w.xpos == "VB" and not tree.children(w, "nsubj", "csubj", "expl", "aux", "mark")
+
+
 def has_subject(tree: Tree, w: Word) -> bool:
     return bool(tree.children(w, "nsubj", "csubj", "expl"))
 
@@ -50,14 +71,19 @@ def has_subject(tree: Tree, w: Word) -> bool:
 def clause_heads(tree: Tree) -> list[Clause]:
     """Every clause head of the sentence, in word order."""
     out: list[Clause] = []
+    question = is_question(tree)
     for w in tree.words:
         rel = w.deprel or ""
         if rel == "root":
-            if is_predicate(tree, w):
+            # questions ask, imperatives request, verbless headlines label: none states
+            if is_predicate(tree, w) and not question and not is_imperative(tree, w) and (
+                has_subject(tree, w) or is_finite(tree, w)
+            ):
                 out.append(Clause(w, "main"))
             continue
         if rel == "acl:relcl":
-            if is_predicate(tree, w):
+            # "which most nations signed", not "the money to provide" (an infinitive mislabelled)
+            if is_predicate(tree, w) and is_finite(tree, w):
                 out.append(Clause(w, "relative"))
             continue
         kind = CLAUSE_RELS.get(base(rel))
@@ -84,6 +110,8 @@ def clause_heads(tree: Tree) -> list[Clause]:
             continue
         elif not is_predicate(tree, w):
             continue
+        if kind != "conj" and not is_finite(tree, w):
+            continue  # gerunds and infinitives ("Eliminating the scourge of war") state nothing alone
         out.append(Clause(w, kind))
     return out
 
