@@ -24,9 +24,9 @@ from . import __version__
 from . import model as m
 from .errors import ClaimsError, InputError
 from .extract import claims_of, extractor_version
+from .extract.types import ClaimCandidate
 from .ingest import DEFAULT_MAX_BYTES, SourceDocument, discover, read_path
 from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
-from .extract.types import ClaimCandidate
 from .nlp.parse import Parser, ParserInfo, load_parser, resolve_parser_name
 from .propositions import link_propositions
 from .store import delete_claims, engine_for, has_document, write_claims
@@ -105,14 +105,46 @@ def analyse_batch(
     for d in batch:
         if d.conllu is not None:
             try:
-                yield analyse(d, read_conllu(d.conllu, d.path), CONLLU_PARSER, aliases)
+                parsed = read_conllu(d.conllu, d.path)
             except InputError as e:
                 yield _problem(e)
+                continue
+            yield _analysed(d, parsed, CONLLU_PARSER, aliases)
     raw = [d for d in batch if d.conllu is None]
     if raw:
         parser = get_parser()
-        for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
-            yield analyse(d, parsed, parser.info, aliases)
+        done = 0
+        try:
+            for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
+                done += 1
+                yield _analysed(d, parsed, parser.info, aliases)
+        except Exception:
+            # the parser failed inside the batch: the rest one at a time, so that only the bad one is lost
+            for d in raw[done:]:
+                try:
+                    parsed = next(iter(parser.parse([d.text])))
+                except Exception as e:
+                    yield internal_error(d.path, "parsing", e)
+                    continue
+                yield _analysed(d, parsed, parser.info, aliases)
+
+
+def _analysed(d: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None) -> Analysis | Problem:
+    try:
+        return analyse(d, parsed, info, aliases)
+    except Exception as e:
+        return internal_error(d.path, "extracting claims", e)
+
+
+def internal_error(path: str, stage: str, e: Exception) -> Problem:
+    """A bug met on one document (call inside ``except``): logged with its traceback, recorded, and the others go on."""
+    log.exception("internal error while %s %s", stage, path)
+    return Problem(
+        path,
+        f"internal error while {stage} ({type(e).__name__}: {e})",
+        "this is a bug in claims: please report it with the traceback above",
+        "InternalError",
+    )
 
 
 _worker: dict[str, Any] = {}
@@ -211,14 +243,18 @@ class Ingest:
                 yield item
 
         for analysis in self._stream(fresh(), result):
-            self._store(analysis, run_id=result.run_id, result=result)
+            try:
+                self._store(analysis, run_id=result.run_id, result=result)
+            except Exception as e:  # the document's transaction is rolled back; the others go on
+                self._record(result, internal_error(analysis.src.path, "storing", e))
             if progress:
                 progress(analysis.src.path)
         with Session(self.engine) as s:
             link_propositions(s)
             s.commit()
-            run = s.get(m.Run, result.run_id)
-            assert run is not None
+            done = s.get(m.Run, result.run_id)
+            assert done is not None
+            run = done
             run.finished_at = m.utcnow()
             run.parser = result.parser
             run.n_documents = len(result.stored)
