@@ -1,0 +1,1 @@
+"""Evaluation harnesses (parser accuracy against UD treebanks)."""
