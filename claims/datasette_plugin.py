@@ -1,0 +1,621 @@
+"""Datasette plugin for the claims database: readable cells, an entity facet, a timeline page.
+
+Registered through the ``datasette`` entry point in pyproject.toml. Configuration
+(titles, descriptions, facets, canned queries) lives in ``db/metadata.yml`` and
+templates in ``db/templates/``; this module only adds behaviour Datasette 0.65
+cannot be configured to have:
+
+- ``render_cell``: a claim shown inside its sentence with its hedge cues and
+  attribution cue highlighted, certainty / hedge level / polarity as badges, and
+  links from claims to their sentence, document, proposition and timeline.
+  Every piece of document text goes through :func:`markupsafe.escape`.
+- ``register_facet_classes`` + ``filters_from_request``: an ``entity`` facet on the
+  claims table and the ``?_entity=NAME`` filter it toggles.
+- ``register_routes``: ``/-/timeline?proposition=N`` (or ``?q=``, ``?entity=``), a
+  chart of certainty over time drawn from a canned query's JSON.
+- ``extra_template_vars``: the propositions whose assessment changed, for the
+  "start here" panel on the home and database pages.
+
+Nothing here writes to the database; the canned queries are read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.filters import FilterArguments
+from datasette.utils import path_with_added_args, path_with_removed_args, tilde_encode
+from datasette.utils.asgi import Forbidden, Response, asgi_static
+from markupsafe import Markup, escape
+
+PLUGIN = "claims"
+# Datasette finds a plugin's static/ folder only when the plugin is a package (Python 3.12+
+# for a module), so the vendored files are served by a route of our own at the same URL.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+DB_NAME = "claims"
+CLAIM_TABLES = {
+    "claims", "sentences", "documents", "propositions", "attributions", "hedge_cues",
+    "time_refs", "entities", "claim_entities", "runs", "problems", "proposition_links", "review_actions",
+}  # fmt: skip
+
+# y encoding of the timeline: certainty times -1 when negated
+SCORES = {"certain": 3, "probable": 2, "possible": 1, "unknown": 0}
+SCORE_WORDS = {
+    3: "certainly",
+    2: "probably",
+    1: "possibly",
+    0: "unknown",
+    -1: "possibly not",
+    -2: "probably not",
+    -3: "certainly not",
+}
+CERTAINTY_HELP = {
+    "certain": "the source commits fully",
+    "probable": "the source thinks it likely",
+    "possible": "the source thinks it possible",
+    "unknown": "the source does not commit either way",
+}
+HEDGE_HELP = {
+    "none": "no hedge cues",
+    "low": "lightly hedged",
+    "medium": "hedged",
+    "high": "heavily hedged",
+}
+POLARITY_HELP = {"positive": "affirmed", "negative": "negated"}
+HEDGE_KIND_HELP = {
+    "epistemic": "epistemic (may, could, should)",
+    "evidential": "evidential (appears, seems, suggests)",
+    "approximator": "approximator (about, some)",
+    "qualifier": "qualifier: limits the scope (not explicitly, not always)",
+    "attenuator": "attenuator (less)",
+    "distancing": "distancing (reportedly, allegedly)",
+    "booster": "booster: strengthens the claim",
+    "unknown": "unknown (remains unclear, whether)",
+    "conditional": "conditional (if)",
+}
+
+CLAIM_IN_SENTENCE_SQL = """
+select c.id, c.text, c.start_char, c.end_char, c.sentence_id, c.certainty, c.polarity,
+  s.text as sentence, s.start_char as sentence_start,
+  (select json_group_array(json_object('text', h.text, 'start', h.start_char, 'end', h.end_char, 'kind', h.kind))
+     from hedge_cues h where h.claim_id = c.id) as hedges,
+  (select json_group_array(json_object('source', a.source_text, 'type', a.source_type,
+       'source_start', a.source_start, 'source_end', a.source_end,
+       'cue', a.cue, 'cue_start', a.cue_start, 'cue_end', a.cue_end, 'depth', a.depth))
+     from attributions a where a.claim_id = c.id) as attributions
+from claims c join sentences s on s.id = c.sentence_id
+where c.id = :id
+"""
+
+
+# --- Highlighting a claim inside its sentence --------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets into the sentence, half-open
+    end: int
+    tag: str
+    css: str
+    title: str
+    rank: int  # nesting order: lower wraps higher
+
+
+def highlight(sentence: str, spans: list[Span]) -> Markup:
+    """The sentence, escaped, with each span wrapped in its tag (overlaps split, never crossed)."""
+    spans = [s for s in spans if 0 <= s.start < s.end <= len(sentence)]
+    cuts = sorted({0, len(sentence), *(s.start for s in spans), *(s.end for s in spans)})
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = escape(sentence[a:b])
+        for span in sorted(
+            (s for s in spans if s.start <= a and b <= s.end), key=lambda s: -s.rank
+        ):
+            piece = (
+                Markup('<{tag} class="{css}" title="{title}">').format(
+                    tag=Markup(span.tag), css=span.css, title=span.title
+                )
+                + piece
+                + Markup(f"</{span.tag}>")
+            )
+        out.append(piece)
+    return Markup("").join(out)
+
+
+def claim_spans(info: dict[str, Any]) -> list[Span]:
+    """Spans for the claim, its hedge cues, its attribution cues and sources, relative to the sentence."""
+    base = info["sentence_start"]
+    spans = [
+        Span(
+            info["start_char"] - base,
+            info["end_char"] - base,
+            "mark",
+            "cl-claim",
+            f"claim: {info['certainty']}, {POLARITY_HELP.get(info['polarity'], info['polarity'])}",
+            0,
+        )
+    ]
+    for h in json.loads(info["hedges"] or "[]"):
+        kind = h["kind"]
+        spans.append(
+            Span(
+                h["start"] - base,
+                h["end"] - base,
+                "span",
+                f"cl-hedge cl-hedge-{kind}",
+                f"hedge cue: {HEDGE_KIND_HELP.get(kind, kind)}",
+                3,
+            )
+        )
+    for a in json.loads(info["attributions"] or "[]"):
+        if a["source_start"] is not None and a["source_end"] is not None:
+            spans.append(
+                Span(
+                    a["source_start"] - base,
+                    a["source_end"] - base,
+                    "span",
+                    "cl-source",
+                    f"source ({a['type']})",
+                    1,
+                )
+            )
+        if a["cue_start"] is not None and a["cue_end"] is not None:
+            spans.append(
+                Span(
+                    a["cue_start"] - base,
+                    a["cue_end"] - base,
+                    "span",
+                    "cl-cue",
+                    f"attribution cue: {a['cue']} (source: {a['source']}, {a['type']})",
+                    2,
+                )
+            )
+    return spans
+
+
+async def claim_in_sentence(
+    datasette: Any, database: str, claim_id: str, links: bool = True
+) -> Markup | None:
+    db = datasette.get_database(database)
+    result = await db.execute(CLAIM_IN_SENTENCE_SQL, {"id": claim_id})
+    row = result.first()
+    if row is None:
+        return None
+    info = dict(row)
+    html = highlight(info["sentence"], claim_spans(info))
+    if links:
+        html += Markup(
+            ' <a class="cl-more" href="{}" title="the sentence, with its parse">sentence</a>'
+        ).format(datasette.urls.row(database, "sentences", tilde_encode(info["sentence_id"])))
+    return Markup('<div class="cl-sentence">{}</div>').format(html)
+
+
+# --- Badges and links ---------------------------------------------------------
+
+
+def badge(kind: str, value: str, title: str, label: str | None = None) -> Markup:
+    return Markup('<span class="cl-badge cl-{kind}-{value}" title="{title}">{label}</span>').format(
+        kind=kind, value=value, title=title, label=label or value
+    )
+
+
+def certainty_badge(value: str) -> Markup:
+    return badge("certainty", value, f"certainty: {value} ({CERTAINTY_HELP[value]})")
+
+
+def polarity_badge(value: str) -> Markup:
+    label = "affirmed" if value == "positive" else "negated"
+    return badge("polarity", value, f"polarity: {value} ({label})", label)
+
+
+def hedge_badge(value: str) -> Markup:
+    return badge("hedge", value, f"hedge level: {value} ({HEDGE_HELP[value]})", f"hedge: {value}")
+
+
+def timeline_url(datasette: Any, **params: Any) -> str:
+    return datasette.urls.path("/-/timeline?" + urllib.parse.urlencode(params))
+
+
+def row_link(datasette: Any, database: str, table: str, pk: Any, label: Any) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(
+        datasette.urls.row(database, table, tilde_encode(str(pk))), label
+    )
+
+
+def proposition_cell(datasette: Any, database: str, pid: Any, label: Any) -> Markup:
+    label = label if label not in (None, "") else f"proposition {pid}"
+    return Markup(
+        '{} <a class="cl-timeline-link" href="{}" title="every claim of this proposition, in date order">timeline</a>'
+    ).format(
+        row_link(datasette, database, "propositions", pid, label),
+        timeline_url(datasette, proposition=pid),
+    )
+
+
+_claims_dbs: dict[int, set[str]] = {}
+
+
+async def is_claims_db(datasette: Any, database: str) -> bool:
+    """True for a database with the claims schema (cached per Datasette instance)."""
+    known = _claims_dbs.setdefault(id(datasette), set())
+    if database in known:
+        return True
+    try:
+        names = set(await datasette.get_database(database).table_names())
+    except KeyError:
+        return False
+    if {"claims", "sentences", "propositions"} <= names:
+        known.add(database)
+        return True
+    return False
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Any:
+    """Return None to decline: Datasette then renders (and escapes) the value itself."""
+    if table is not None and table not in CLAIM_TABLES:
+        return None
+    keys = set(row.keys())
+
+    async def inner() -> Markup | None:
+        if not await is_claims_db(datasette, database):
+            return None
+        raw = value["value"] if isinstance(value, dict) else value
+        label = value.get("label") if isinstance(value, dict) else None
+        if column == "certainty" and raw in SCORES:
+            return certainty_badge(raw)
+        if column == "polarity" and raw in POLARITY_HELP:
+            return polarity_badge(raw)
+        if column == "hedge_level" and raw in HEDGE_HELP:
+            return hedge_badge(raw)
+        if column == "kind" and table == "hedge_cues" and isinstance(raw, str):
+            return badge("kind", raw, HEDGE_KIND_HELP.get(raw, raw))
+        if raw in (None, ""):
+            return None
+        if column == "text" and (table == "claims" or (table is None and "claim_id" in keys)):
+            claim_id = row["id"] if table == "claims" else row["claim_id"]
+            return await claim_in_sentence(datasette, database, claim_id)
+        if column == "proposition_id" and table in (None, "claims"):
+            if label is None and "proposition" in keys:
+                label = row["proposition"]
+            return proposition_cell(datasette, database, raw, label)
+        if table == "claims" and column == "document_id" and label in (None, "", raw):
+            title = (
+                await datasette.get_database(database).execute(
+                    "select coalesce(title, source, 'untitled document of ' || doc_date) from documents where id = ?",
+                    [raw],
+                )
+            ).single_value()
+            return row_link(datasette, database, "documents", raw, title)
+        if table == "claims" and column == "source_text":
+            return Markup('{} <span class="cl-stype" title="source type">{}</span>').format(
+                raw, row["source_type"]
+            )
+        if table == "propositions" and column == "key":
+            return Markup(
+                '<code>{}</code> <a class="cl-timeline-link" href="{}">timeline</a>'
+            ).format(raw, timeline_url(datasette, proposition=row["id"]))
+        if table == "entities" and column == "canonical":
+            claims_url = (
+                datasette.urls.table(database, "claims")
+                + "?"
+                + urllib.parse.urlencode({"_entity": raw})
+            )
+            return Markup(
+                '{} <a class="cl-more" href="{}">claims</a> <a class="cl-timeline-link" href="{}">timeline</a>'
+            ).format(raw, claims_url, timeline_url(datasette, entity=raw))
+        if table is None:
+            # canned and ad-hoc queries: link ids to their rows
+            if column == "claim_id":
+                return row_link(datasette, database, "claims", raw, raw)
+            if column == "document_id":
+                return row_link(
+                    datasette,
+                    database,
+                    "documents",
+                    raw,
+                    row["document"] if "document" in keys and row["document"] else raw,
+                )
+            if column == "sentence_id":
+                return row_link(datasette, database, "sentences", raw, raw)
+        return None
+
+    return inner
+
+
+# --- The entity facet and its filter -----------------------------------------
+
+ENTITY_CLAIMS_SQL = (
+    "select ce.claim_id from claim_entities ce join entities e on e.id = ce.entity_id"
+    " where e.canonical = {p} collate nocase or ce.text = {p} collate nocase"
+)
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """``?_entity=Iran`` on the claims table: claims that mention it (canonical name or as written)."""
+    names = [v for v in request.args.getlist("_entity") if v.strip()] if table == "claims" else []
+    if not names:
+        return None
+    where, params, human = [], {}, []
+    for i, name in enumerate(names):
+        key = f"claims_entity_{i}"
+        where.append("id in (" + ENTITY_CLAIMS_SQL.format(p=":" + key) + ")")
+        params[key] = name.strip()
+        human.append(f'mention "{name.strip()}"')
+    return FilterArguments(where, params, human)
+
+
+class EntityFacet(Facet):
+    """Facet claims by the entities they mention (a many-to-many, so not a column facet)."""
+
+    type = "entity"
+
+    async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        if self.table != "claims" or not self.get_configs():
+            return [], []
+        size = self.get_facet_size()
+        sql = f"""
+            select e.canonical as value, count(distinct ce.claim_id) as count
+            from claim_entities ce join entities e on e.id = ce.entity_id
+            where ce.claim_id in (select id from ({self.sql}))
+            group by e.canonical order by count desc, value limit {size + 1}
+        """
+        try:
+            rows = await self.ds.execute(
+                self.database,
+                sql,
+                self.params,
+                truncate=False,
+                custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+            )
+        except QueryInterrupted:
+            return [], ["entity"]
+        selected_now = {v.lower() for v in self.request.args.getlist("_entity")}
+        results = []
+        for row in rows.rows[:size]:
+            selected = row["value"].lower() in selected_now
+            if selected:
+                path = path_with_removed_args(self.request, {"_entity": row["value"]})
+            else:
+                path = path_with_added_args(self.request, {"_entity": row["value"]})
+            results.append(
+                {
+                    "value": row["value"],
+                    "label": row["value"],
+                    "count": row["count"],
+                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
+                    "selected": selected,
+                }
+            )
+        facet = {
+            "name": "mentions",
+            "type": self.type,
+            "hideable": False,
+            "toggle_url": self.ds.urls.path(
+                path_with_removed_args(self.request, {"_facet_entity": "canonical"})
+            ),
+            "results": results,
+            "truncated": len(rows.rows) > size,
+        }
+        return [facet], []
+
+
+@hookimpl
+def register_facet_classes() -> list[type[Facet]]:
+    return [EntityFacet]
+
+
+# --- Pages --------------------------------------------------------------------
+
+
+@hookimpl
+def extra_css_urls(database: str | None, datasette: Any) -> list[str]:
+    return [datasette.urls.static_plugins(PLUGIN, "claims.css")]
+
+
+async def changed_propositions(
+    datasette: Any, database: str, limit: int = 8
+) -> list[dict[str, Any]]:
+    """The propositions whose assessment changed, most claims first, from the assessment_changes query."""
+    query = await datasette.get_canned_query(database, "assessment_changes", None)
+    if not query:
+        return []
+    result = await datasette.get_database(database).execute(
+        query["sql"], {"since": "", "until": ""}
+    )
+    rows = sorted((dict(r) for r in result.rows), key=lambda r: (-r["n_claims"], r["first_date"]))[
+        :limit
+    ]
+    out = []
+    for r in rows:
+        key = (
+            await datasette.get_database(database).execute(
+                "select key from propositions where id = ?", [r["proposition_id"]]
+            )
+        ).single_value()
+        r["key"] = key
+        r["timeline_url"] = timeline_url(datasette, q=key)
+        out.append(r)
+    return out
+
+
+async def top_propositions(datasette: Any, database: str, limit: int = 8) -> list[dict[str, Any]]:
+    result = await datasette.get_database(database).execute(
+        "select id, key, label, n_claims, first_seen, last_seen from propositions"
+        " where n_claims > 1 order by n_claims desc, last_seen desc limit :limit",
+        {"limit": limit},
+    )
+    return [dict(r, timeline_url=timeline_url(datasette, q=r["key"])) for r in result.rows]
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str | None, datasette: Any) -> Any:
+    if template not in ("index.html", "database.html", f"database-{DB_NAME}.html"):
+        return None
+
+    async def inner() -> dict[str, Any]:
+        name = database or claims_db_name(datasette)
+        if name is None or not await is_claims_db(datasette, name):
+            return {}
+        return {
+            "claims_db": name,
+            "claims_changed": await changed_propositions(datasette, name),
+            "claims_top": await top_propositions(datasette, name),
+        }
+
+    return inner
+
+
+def claims_db_name(datasette: Any) -> str | None:
+    if DB_NAME in datasette.databases:
+        return DB_NAME
+    names = [n for n in datasette.databases if n != "_internal"]
+    return names[0] if names else None
+
+
+def assessment_words(score: int) -> str:
+    return SCORE_WORDS.get(score, str(score))
+
+
+async def timeline(datasette: Any, request: Any) -> Response:
+    """``/-/timeline``: one proposition's (or entity's) claims as a chart and a list of quotes."""
+    database = claims_db_name(datasette)
+    if database is None or not await is_claims_db(datasette, database):
+        return Response.html("No claims database is being served.", status=404)
+    entity = request.args.get("entity", "").strip()
+    proposition = request.args.get("proposition", "").strip()
+    q = request.args.get("q", "").strip()
+    if entity:
+        name, params = "claims_about", {"entity": entity}
+    elif proposition or q:
+        name, params = "assessment_timeline", {"proposition": proposition, "q": q}
+    else:
+        name, params = None, {}
+    rows: list[dict[str, Any]] = []
+    if name:
+        for action, resource in (
+            ("view-instance", None),
+            ("view-database", database),
+            ("view-query", (database, name)),
+        ):
+            if not await datasette.permission_allowed(
+                request.actor, action, resource, default=True
+            ):
+                raise Forbidden("You may not view this query")
+        query = await datasette.get_canned_query(database, name, request.actor)
+        if not query:
+            return Response.html(
+                f"The canned query {escape(name)} is not configured (db/metadata.yml).", status=404
+            )
+        result = await datasette.get_database(database).execute(query["sql"], params)
+        rows = [dict(r) for r in result.rows]
+        for r in rows:
+            r["quote"] = await claim_in_sentence(datasette, database, r["claim_id"])
+            r["words"] = assessment_words(r["score"])
+            r["claim_url"] = datasette.urls.row(database, "claims", tilde_encode(r["claim_id"]))
+            r["document_url"] = datasette.urls.row(
+                database, "documents", tilde_encode(r["document_id"])
+            )
+    propositions: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        if r["proposition_id"] is not None and r["proposition_id"] not in propositions:
+            propositions[r["proposition_id"]] = {
+                "id": r["proposition_id"],
+                "label": r["proposition"],
+                "key": r.get("proposition_key"),
+                "url": datasette.urls.row(database, "propositions", r["proposition_id"]),
+                "n": 0,
+            }
+        if r["proposition_id"] is not None:
+            propositions[r["proposition_id"]]["n"] += 1
+    json_url = (
+        datasette.urls.query(database, name, format="json")
+        + "?"
+        + urllib.parse.urlencode({**params, "_shape": "array"})
+        if name
+        else None
+    )
+    table_url = (
+        datasette.urls.query(database, name) + "?" + urllib.parse.urlencode(params)
+        if name
+        else None
+    )
+    if entity:
+        heading = f"What is claimed about {entity}"
+    elif proposition and propositions:
+        only = next(iter(propositions.values()))
+        heading = (
+            f"How the assessment changed: {(only['key'] or only['label']).replace('|', ' · ')}"
+        )
+    elif q:
+        heading = f"How the assessment changed: {q.replace('|', ' · ').strip(' ·')}"
+    else:
+        heading = "Timelines"
+    context = {
+        "heading": heading,
+        "entity": entity,
+        "proposition": proposition,
+        "q": q,
+        "rows": rows,
+        "propositions": list(propositions.values()),
+        "path": [f"{r['doc_date']}: {r['words']}" for r in rows],
+        "json_url": json_url,
+        "table_url": table_url,
+        "query_name": name,
+        "claims_db": database,
+        "claims_top": await top_propositions(datasette, database, limit=15) if not name else [],
+        "claims_changed": await changed_propositions(datasette, database) if not name else [],
+        "score_words": SCORE_WORDS,
+        "vega_urls": [
+            datasette.urls.static_plugins(PLUGIN, f)
+            for f in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+        ],
+        "timeline_js": datasette.urls.static_plugins(PLUGIN, "timeline.js"),
+    }
+    html = await datasette.render_template("timeline.html", context, request=request)
+    return Response.html(html)
+
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Refuse every request that is not a read: nothing a visitor does may change the data.
+
+    (Datasette 0.65 answers a POST to a read-only canned query with a 500; this makes it a 405.)
+    """
+
+    def wrap(app: Any) -> Any:
+        async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if (
+                scope.get("type") == "http"
+                and scope.get("method", "GET").upper() not in READ_METHODS
+            ):
+                await Response.text(
+                    "This claims desk is read-only.", status=405, headers={"Allow": "GET, HEAD"}
+                ).asgi_send(send)
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/timeline$", timeline),
+        (rf"^/-/static-plugins/{PLUGIN}/(?P<path>.*)$", asgi_static(str(STATIC_DIR))),
+    ]
