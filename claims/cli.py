@@ -48,10 +48,13 @@ def handle_errors(fn: F) -> F:
 
 
 class ClickLogHandler(logging.Handler):
-    """Library warnings go to stderr as plain lines, not log records."""
+    """Library warnings go to stderr as plain lines, not log records; a bug keeps its traceback."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"warning: {record.getMessage()}", err=True)
+        level = "error" if record.levelno >= logging.ERROR else "warning"
+        click.echo(f"{level}: {record.getMessage()}", err=True)
+        if record.exc_info:
+            click.echo(logging.Formatter().formatException(record.exc_info), err=True)
 
 
 @click.group()
@@ -79,7 +82,7 @@ def cli() -> None:
 @click.option("--source", help="Publisher or author; unattributed claims are attributed to it.")
 @click.option("--title", help="Title for the documents (overrides their own).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Extra entity aliases (YAML, same format as the shipped table).")
-@click.option("--max-bytes", default=25_000_000, show_default=True, help="Refuse files larger than this.")
+@click.option("--max-bytes", default=10_000_000, show_default=True, help="Refuse files larger than this many bytes.")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Parser processes (one writer).")
 @handle_errors
 def ingest(

@@ -31,13 +31,25 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 CONLLU_SUFFIXES = {".conllu", ".conll"}
 SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | CONLLU_SUFFIXES
 
-DEFAULT_MAX_BYTES = 25_000_000  # a whole book is ~1 MB; larger files are almost always mistakes
+# A whole book is ~1 MB; larger files are almost always mistakes, and a parse of a
+# 20 MB document needs hours and tens of GB (JSON Lines archives can pass --max-bytes).
+DEFAULT_MAX_BYTES = 10_000_000
 
 # " date 2023-11-08 Recent intelligence ..." or "date: 2023-11-08\n..."
 DATE_MARKER = re.compile(r"\A\s*date\s*[:=]?\s*(\d{4}-\d{1,2}-\d{1,2})[ \t]*(?:\r?\n)?[ \t]*", re.I)
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 MD_TITLE = re.compile(r"\A\s*#\s+(.+?)\s*(?:\n|\Z)")
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: `date: 2023-02-30` reaches parse_date, not a ValueError."""
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass
@@ -175,7 +187,7 @@ def from_text(raw: str, path: str, fmt: str, default_date: str | None) -> Source
     fm = FRONT_MATTER.match(body)
     if fm:
         try:
-            loaded = yaml.safe_load(fm.group(1)) or {}
+            loaded = yaml.load(fm.group(1), Loader=FrontMatterLoader) or {}
         except yaml.YAMLError as e:
             raise InputError(
                 f"the YAML front matter is invalid ({str(e).splitlines()[0]})",
@@ -265,7 +277,7 @@ def read_path(
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
-                f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+                f"is too large: {size:,} bytes, over the limit of {max_bytes:,} bytes",
                 path=name,
                 fix="split it, or raise the limit with --max-bytes",
             )
@@ -288,6 +300,8 @@ def read_path(
                     fix="correct the JSON (e.g. check it with `python -m json.tool FILE`)",
                 ) from None
             items = obj if isinstance(obj, list) else [obj]
+            if not items:
+                raise InputError("is an empty JSON list", path=name, fix="give a document object or a list of them")
             for i, item in enumerate(items):
                 where = name if len(items) == 1 else f"{name}[{i}]"
                 try:
