@@ -143,12 +143,16 @@ def reextract(db: str, aliases: str | None) -> None:
 
     _require_db(db)
     result = run(db, aliases=aliases)
+    for p in result.problems:
+        click.echo(f"error: {p.path}: {p.message}", err=True)
     click.echo(f"{result.n_documents} document(s) re-extracted: {result.n_claims} claims")
+    if result.problems:
+        sys.exit(1)
 
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format: JSON Lines, one claim per line.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Output file (default: stdout).")
 @handle_errors
 def export(db: str, fmt: str, output: Any) -> None:
@@ -166,8 +170,8 @@ def export(db: str, fmt: str, output: Any) -> None:
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @click.option("--writable", is_flag=True, help="Open the database read-write (default: immutable).")
 @handle_errors
 def serve(db: str, host: str, port: int, writable: bool) -> None:

@@ -22,12 +22,12 @@ from stanza.models.common.doc import Document as StanzaDocument
 
 from . import __version__
 from . import model as m
-from .errors import ClaimsError, InputError
+from .errors import ClaimsError, InputError, ModelNotAvailable
 from .extract import claims_of, extractor_version
 from .extract.types import ClaimCandidate
 from .ingest import DEFAULT_MAX_BYTES, SourceDocument, discover, read_path
 from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
-from .nlp.parse import Parser, ParserInfo, load_parser, resolve_parser_name
+from .nlp.parse import Parser, ParserInfo, load_parser, resolve_parser_name, stanza_models_present
 from .propositions import link_propositions
 from .store import delete_claims, engine_for, has_document, write_claims
 
@@ -206,6 +206,17 @@ class Ingest:
         max_bytes: int = DEFAULT_MAX_BYTES,
         progress: Callable[[str], None] | None = None,
     ) -> IngestResult:
+        if self.parser_name == "stanza":
+            # fail before anything is written when the parser asked for cannot run
+            if self.jobs > 1:
+                if not stanza_models_present():
+                    raise ModelNotAvailable(
+                        "stanza's English models are not installed",
+                        path="stanza",
+                        fix="run `claims setup` on a machine that can reach stanza's model hub, or use --parser spacy",
+                    )
+            else:
+                _ = self.parser
         settings = {
             "paths": [str(p) for p in paths],
             "parser": self.parser_name,
@@ -358,14 +369,23 @@ def ingest(paths: list[Path], db: str | Path, **kwargs: Any) -> IngestResult:
 class ReextractResult:
     n_documents: int
     n_claims: int
+    problems: list[Problem] = field(default_factory=list)
 
 
 def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
-    """Re-run the extractors on the stored parses (after a lexicon or rule change): no parser needed."""
+    """Re-run the extractors on the stored parses (after a lexicon or rule change): no parser needed.
+
+    Each document is replaced in its own transaction; one that fails keeps its
+    previous claims, is reported, and does not stop the others.
+    """
     engine = engine_for(db)
     version = extractor_version()
-    n_docs = n_claims = 0
+    result = ReextractResult(0, 0)
     with Session(engine) as s:
+        run = m.Run(command="reextract", tool_version=__version__, extractor_version=version, settings={"aliases": aliases})
+        s.add(run)
+        s.commit()
+        run_id = run.id
         doc_ids = list(s.exec(select(m.Document.id)))
     for doc_id in doc_ids:
         with Session(engine) as s:
@@ -374,14 +394,30 @@ def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
             sents = list(s.exec(select(m.Sentence).where(m.Sentence.document_id == doc_id).order_by(m.Sentence.index)))  # type: ignore[arg-type]
             if not sents:
                 continue
-            parsed = document_from_stored(doc.text, [x.conllu for x in sents])
-            candidates = list(claims_of(parsed, doc.doc_date, aliases))
-            delete_claims(s, doc_id)
-            written = write_claims(s, doc, [x.id for x in sents], candidates, sents[0].parser, version)
-            s.commit()
-        n_docs += 1
-        n_claims += len(written)
+            try:
+                parsed = document_from_stored(doc.text, [x.conllu for x in sents])
+                candidates = list(claims_of(parsed, doc.doc_date, aliases))
+                delete_claims(s, doc_id)
+                written = write_claims(s, doc, [x.id for x in sents], candidates, sents[0].parser, version)
+                s.commit()
+            except Exception as e:  # a bug: keep its traceback in the log, keep the old claims, go on
+                s.rollback()
+                log.exception("re-extracting %s failed", doc.path or doc_id)
+                problem = Problem(doc.path or doc_id, f"re-extraction failed ({type(e).__name__}: {e})", "report this as a bug; the document keeps its previous claims", "InternalError")
+                result.problems.append(problem)
+                s.add(m.Problem(run_id=run_id, path=problem.path, error=problem.error, message=problem.message, fix=problem.fix))
+                s.commit()
+                continue
+        result.n_documents += 1
+        result.n_claims += len(written)
     with Session(engine) as s:
         link_propositions(s)
+        done = s.get(m.Run, run_id)
+        assert done is not None
+        done.finished_at = m.utcnow()
+        done.n_documents = result.n_documents
+        done.n_failed = len(result.problems)
+        done.n_claims = result.n_claims
+        s.add(done)
         s.commit()
-    return ReextractResult(n_docs, n_claims)
+    return result

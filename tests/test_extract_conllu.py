@@ -73,12 +73,6 @@ def test_according_to(db):
     assert c["attribution"]["cue"] == "According to"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="extractor: the impersonal frame 'It remains unclear whether X' is emitted as a claim of its own "
-    "(clauses.is_reporting_frame only looks for X under the adjective 'unclear', but UD attaches the "
-    "extraposed clause to the raising verb 'remains' as csubj; spaCy-ud gives ccomp of 'remains')",
-)
 def test_remains_unclear(db):
     """It remains unclear whether Tehran approved the strike."""
     claims = check("remains_unclear", db)

@@ -134,10 +134,11 @@ def is_reporting_frame(tree: Tree, clause: Clause, heads: set[int]) -> bool:
     impersonal = lex.words("attribution", "impersonal_adjectives")
     if content and has_dummy_it(tree, w) and lemma in impersonal:
         return True
-    # "It remains unclear whether X": the adjective is an xcomp of a raising verb
+    # "It remains unclear whether X": the adjective is an xcomp of a raising verb, and
+    # X hangs from either (parsers and treebanks differ)
     for x in tree.children(w, "xcomp"):
         if (x.lemma or "").lower() in impersonal and has_dummy_it(tree, w) and any(
-            c.id in heads for c in tree.children(x, "ccomp", "csubj")
+            c.id in heads for c in [*tree.children(x, "ccomp", "csubj"), *content]
         ):
             return True
     return False
