@@ -79,6 +79,12 @@ def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def fallback_title(text: str, words: int = 10) -> str:
+    """A title for an untitled document: its opening words (so lists and facets show something readable)."""
+    first = text.split("\n", 1)[0].split()
+    return " ".join(first[:words]) + ("…" if len(first) > words else "")
+
+
 @dataclass
 class Analysis:
     """A parsed and extracted document, ready to store (picklable: crosses process boundaries)."""
@@ -316,7 +322,7 @@ class Ingest:
         doc = m.Document(
             id=src.id,
             content_hash=src.content_hash,
-            title=self.title or src.title,
+            title=self.title or src.title or fallback_title(src.text),
             source=self.source or src.source,
             url=src.url,
             doc_date=src.doc_date,
