@@ -7,7 +7,7 @@ DB ?= db/claims.db
 PORT ?= 8001
 EVAL_DATA ?= $(or $(CLAIMS_EVAL_DATA),../shared/eval)
 
-.PHONY: install demo db serve test lint typecheck bench eval clean
+.PHONY: install demo db serve test lint typecheck bench eval reports clean
 
 # torch first and pinned: stanza needs it, and unpinned pip would pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml requirements-model.txt
@@ -43,6 +43,15 @@ bench: install
 
 eval: install
 	$(VENV)/bin/claims eval --data $(EVAL_DATA) --output docs/evaluation.md
+
+# The committed example reports; tests/test_report.py fails when they differ from a fresh build.
+REPORTS_DB := build/reports.db
+reports: install
+	rm -f $(REPORTS_DB) $(REPORTS_DB)-wal $(REPORTS_DB)-shm
+	$(VENV)/bin/claims ingest examples/ --db $(REPORTS_DB) --parser spacy
+	for fmt in md html json; do \
+	  $(VENV)/bin/claims report --db $(REPORTS_DB) --claim be8f49cc99a87ad0:2:6 --format $$fmt -o reports/iran-directing-militias.$$fmt; done
+	$(VENV)/bin/claims report --db $(REPORTS_DB) --claim 75aca25d285d458a:3:4 --format md -o reports/militia-attack-count.md
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm test-output

@@ -216,5 +216,13 @@ def _require_db(db: str) -> None:
         raise ClaimsError("no such database", path=db, fix="run `claims ingest PATH --db " + db + "` first")
 
 
+from .commands import compare_command, link_command, report_command, verify_command  # noqa: E402
+
+cli.add_command(compare_command, "compare")
+cli.add_command(report_command, "report")
+cli.add_command(verify_command, "verify")
+cli.add_command(link_command, "link")
+
+
 if __name__ == "__main__":
     cli()

@@ -301,3 +301,38 @@ class ClaimRecord(SQLModel):
     proposition_id: int | None
     parser: str
     extractor_version: str
+
+
+# --- Linking decisions and reviewer actions ---------------------------------
+# Claim ids are deterministic and ``claims reextract`` rewrites claims with the
+# same ids, so these tables name claims by id without a foreign key: they
+# outlive the rows they describe and are re-applied to the new ones.
+
+
+class PropositionLink(SQLModel, table=True):
+    """Why a claim belongs to its proposition: one row per claim."""
+
+    __tablename__ = "proposition_links"
+
+    claim_id: str = Field(primary_key=True, description="The claim (no foreign key: kept across re-extraction)")
+    proposition_id: int = Field(foreign_key="propositions.id", index=True)
+    method: str = Field(index=True, description="key | fuzzy | new | review")
+    score: float = Field(description="Similarity to the matched claim, 0-1 (1 for key and review)")
+    matched_claim_id: str | None = Field(default=None, description="The earlier claim it was matched to")
+    reason: str
+    linker_version: str = ""
+
+
+class ReviewAction(SQLModel, table=True):
+    """A fact-checker's merge or split: the audit trail, re-applied after re-extraction."""
+
+    __tablename__ = "review_actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(index=True, description="merge | split")
+    proposition_id: int = Field(foreign_key="propositions.id", index=True, description="Where the claims went")
+    from_proposition_id: int | None = Field(default=None, foreign_key="propositions.id", description="Where they came from")
+    claim_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON), description="The claims moved")
+    reason: str | None = None
+    reviewer: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
