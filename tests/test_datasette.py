@@ -218,7 +218,7 @@ def test_claim_shown_in_its_sentence_with_cues_and_links(ds, desk_db):
     assert f'href="/claims/propositions/{proposition_id}"' in html
     assert f'href="/-/timeline?proposition={proposition_id}"' in html
     # the untitled sample document still gets a readable link
-    assert "untitled document of 2023-11-08" in html
+    assert "Recent intelligence reveals that Iranian-backed militia groups are preparing to…" in html
 
     attributed = get(ds, q("/claims/claims", _search="Analysts")).text
     assert (
