@@ -216,6 +216,10 @@ def _require_db(db: str) -> None:
         raise ClaimsError("no such database", path=db, fix="run `claims ingest PATH --db " + db + "` first")
 
 
+from .evaluation.cli import eval_command  # noqa: E402  (light: its heavy imports are inside the command)
+
+cli.add_command(eval_command, "eval")
+
 from .commands import compare_command, link_command, report_command, verify_command  # noqa: E402
 
 cli.add_command(compare_command, "compare")

@@ -15,7 +15,7 @@ from ..nlp.tree import Tree
 from .attribution import sources
 from .clauses import clauses, object_of, phrase_words, subject_of
 from .entities import mentions
-from .hedging import firmness
+from .hedging import Firmness, firmness
 from .lexicons import extractor_version
 from .polarity import polarity
 from .temporal import time_refs
@@ -83,3 +83,11 @@ def _key_of(tree: Tree, word: Word | None, found: list[Mention]) -> str:
 
 def proposition_key(tree: Tree, head: Word, subj: Word | None, obj: Word | None, found: list[Mention]) -> str:
     return "|".join([_key_of(tree, subj, found), (head.lemma or head.text).lower(), _key_of(tree, obj, found)])
+
+
+def assess(tree: Tree, head: Word) -> tuple[str, Firmness]:
+    """Polarity and firmness of any predicate of a sentence, clause head or not (for evaluation)."""
+    from .hedging import clause_words
+
+    pol, _ = polarity(tree, head)
+    return pol, firmness(tree, head, clause_words(tree, head), negative=pol == "negative")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, trim
+from ..nlp.tree import Tree, base, trim, word_span
 from .lexicons import lexicons
 from .types import Source, Span
 
@@ -139,3 +139,140 @@ def sources(tree: Tree, head: Word) -> list[Source]:
         if att is not None:
             chain.append(att)
     return chain
+
+
+# --- every attribution frame of a sentence ------------------------------------
+# Claims carry the chain of the frames above them; ``attributions()`` lists the
+# frames themselves, whether or not their content is a clause that states
+# something ("he called for calm", "officials want to see more"), for the
+# sources table and for scoring against attribution corpora.
+
+CONTENT_RELS = ("ccomp", "csubj", "xcomp", "parataxis")
+QUOTES = {'"', "“", "”", "'", "‘", "’", "``", "''"}
+
+
+def _content_of(tree: Tree, verb: Word) -> Word | None:
+    """What a reporting verb reports: a clause, a quotation, or the host it is parenthetical to."""
+    reporting = lexicons().words("attribution", "reporting_verbs")
+    for c in tree.children(verb, *CONTENT_RELS):
+        if base(c.deprel) != "parataxis":
+            return c
+        # "He said: X" reports X; "X, sources said" is a frame over this verb, not its content
+        if c.id > verb.id and (c.lemma or "").lower() not in reporting:
+            return c
+    if base(verb.deprel) == "parataxis":
+        return tree.head_of(verb)
+    for c in tree.children(verb, "obj"):
+        # "said: 'We will win'", "called for calm", "cited a poll"
+        if any(w.text in QUOTES for w in tree.subtree(c)) or (c.lemma or "").lower() in lexicons().words("attribution", "content_nouns"):
+            return c
+    return None
+
+
+PERSONAL = {"he", "she", "they", "we", "i", "who"}
+
+
+def is_agent(tree: Tree, w: Word | None) -> bool:
+    """A subject that can hold a view: a named person or body, a personal pronoun, a role noun."""
+    if w is None:
+        return False
+    kind = source_type(tree, trim(tree.subtree(w)))
+    return kind != "unnamed" or (w.lemma or w.text).lower() in PERSONAL
+
+
+def closes_quote(tree: Tree, verb: Word) -> bool:
+    """A bare "X said" that ends a quotation: the sentence quotes, or it is all frame."""
+    text = tree.span_text(tree.words)
+    return any(q in text for q in QUOTES - {"'"}) or len([w for w in tree.words if base(w.deprel) != "punct"]) <= 6
+
+
+def attributions(tree: Tree) -> list[Source]:
+    """The outermost attribution frames of a sentence, each with its source and cue spans."""
+    lex = lexicons()
+    reporting = lex.words("attribution", "reporting_verbs")
+    intention = lex.words("attribution", "intention_verbs")
+    stance = lex.words("attribution", "stance_verbs")
+    found: list[tuple[Source, set[int]]] = []
+    for w in tree.words:
+        lemma = (w.lemma or w.text).lower()
+        # any verb whose agent puts a clause forward reports it ("Trump bragged that ...")
+        clausal = w.upos == "VERB" and bool(tree.children(w, "ccomp")) and is_agent(tree, tree.child(w, "nsubj"))
+        if clausal or lemma in reporting and w.upos in ("VERB", "AUX", "NOUN") or (w.upos == "VERB" and (lemma in intention or lemma in stance)):
+            content = _content_of(tree, w)
+            if content is None and lemma in stance and is_agent(tree, tree.child(w, "nsubj")):
+                content = tree.child(w, "obj")  # "Graham endorsed the plan": the stance is the content
+            if content is None:
+                if not (w.upos == "VERB" and lemma in reporting and tree.child(w, "nsubj") is not None and closes_quote(tree, w)):
+                    continue
+                content = w  # "..., Trump said." after a quotation in the sentences before
+            subj = tree.child(w, "nsubj") or next((o for o in tree.children(w, "obl") if o.deprel == "obl:agent"), None)
+            if subj is None and base(w.deprel) in ("conj", "xcomp"):
+                host = tree.head_of(w)
+                subj = tree.child(host, "nsubj") if host is not None else None
+            src = _source(tree, subj, verb_cue(tree, w))
+            content_ids = {x.id for x in tree.subtree(content)}
+            if content.id == w.head or content.id == w.id:  # the host of a parenthetical frame
+                content_ids -= {x.id for x in tree.subtree(w)}
+            found.append((src, content_ids))
+        for obl in tree.children(w, "obl", "advcl", "nmod"):
+            case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
+            if case:
+                found.append((_source(tree, obl, [case[0], *tree.children(case[0], "fixed")]), set()))
+    found += [(src, set()) for src in speaker_labels(tree)]
+    # a frame inside another frame's content, or inside a quotation, is part of what
+    # that source reports, not an attribution of the author's
+    inner: set[int] = set().union(*(ids for _, ids in found)) if found else set()
+    out = []
+    for src, _ in found:
+        cue = src.cue_span
+        if cue is not None and (
+            inside_quote(tree.text, cue.start_char)
+            or any(w.id in inner for w in tree.words if word_span(w)[0] >= cue.start_char and word_span(w)[1] <= cue.end_char)
+        ):
+            continue
+        out.append(src)
+    return out
+
+
+DASHES = {"―", "—", "--"}
+
+
+def speaker_labels(tree: Tree) -> list[Source]:
+    """Transcript and vox-pop attributions marked by punctuation, not verbs.
+
+    "PENCE: Well, look ..." (a speaker label opening the sentence) and
+    "“...” ― Karen Bobadilla" (a quotation signed with a dash).
+    """
+    words = [w for w in tree.words if w.text not in QUOTES]
+    out: list[Source] = []
+    for i, w in enumerate(words):
+        if w.text == ":" and 0 < i <= 3 and all(x.upos == "PROPN" or x.text.isupper() for x in words[:i]):
+            out.append(_labelled(tree, words[:i], [w]))
+        elif w.text == ":" and i > 0 and words[i - 1].text.isupper() and len(words[i - 1].text) > 1:
+            # a transcript's speaker mid-sentence: ... follows: "WALLACE: Let's start
+            k = tree.words.index(words[i - 1])
+            if k == 0 or tree.words[k - 1].text in QUOTES:
+                out.append(_labelled(tree, [words[i - 1]], [w]))
+        elif w.text in DASHES and (i == 0 or words[i - 1].upos == "PUNCT"):
+            name = []
+            for x in words[i + 1 :]:
+                if x.upos != "PROPN":
+                    break
+                name.append(x)
+            if name:
+                out.append(_labelled(tree, name, [w]))
+    return out
+
+
+def _labelled(tree: Tree, name: list[Word], cue_words: list[Word]) -> Source:
+    span, cue = _span(tree, name), _span(tree, cue_words)
+    assert span is not None and cue is not None
+    return Source(text=span.text, source_type="person", cue=cue.text, span=span, cue_span=cue)
+
+
+def inside_quote(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies within a quotation opened earlier in its paragraph."""
+    start = text.rfind("\n", 0, pos) + 1
+    before = text[start:pos]
+    depth = before.count("“") - before.count("”")
+    return depth > 0 or (depth == 0 and before.count('"') % 2 == 1)

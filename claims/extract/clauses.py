@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, feats, trim
+from ..nlp.tree import Tree, base, feats, run_around, trim
 from .lexicons import lexicons
 
 SUBJECT_RELS = ("nsubj", "csubj")
@@ -170,17 +170,6 @@ def is_according(tree: Tree, word: Word) -> bool:
     return any(c.text.lower() == "according" for c in tree.children(word, "case"))
 
 
-def contiguous(words: list[Word], head: Word) -> list[Word]:
-    """The unbroken run of words around the head (a cut-out clause may split the subtree)."""
-    ids = {w.id for w in words}
-    lo = hi = head.id
-    while lo - 1 in ids:
-        lo -= 1
-    while hi + 1 in ids:
-        hi += 1
-    return [w for w in words if lo <= w.id <= hi]
-
-
 def phrase_words(tree: Tree, word: Word) -> list[Word]:
     """A noun phrase without its relative and content clauses."""
     cut = {c.id for c in tree.children(word, "acl", "acl:relcl", "parataxis")}
@@ -211,7 +200,7 @@ def clauses(tree: Tree) -> Iterator[tuple[Clause, list[Word]]]:
     for clause in found:
         if is_reporting_frame(tree, clause, heads):
             continue
-        words = trim(contiguous(own_words(tree, clause.head, heads), clause.head))
+        words = trim(run_around(own_words(tree, clause.head, heads), clause.head))
         if not any(w.id == clause.head.id for w in words):
             continue
         yield clause, words

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, word_span
+from ..nlp.tree import Tree, base, run_around, word_span
 from .lexicons import lexicons
+from .polarity import is_negator, negators
 from .types import HedgeCue
 
 RANK = {"certain": 3, "probable": 2, "possible": 1, "unknown": 0}
@@ -44,9 +45,16 @@ def frames(tree: Tree, head: Word) -> list[Word]:
     """The predicates a clause is embedded under, nearest first (complement and raising chains)."""
     out: list[Word] = []
     cur = head
-    while base(cur.deprel) in ("ccomp", "csubj", "xcomp", "acl") and cur.deprel != "acl:relcl":
+    while True:
         parent = tree.head_of(cur)
         if parent is None:
+            break
+        if base(cur.deprel) == "conj" and not tree.children(cur, "nsubj", "csubj", "expl", "aux"):
+            # "wants to leave and start again": a conjunct without its own subject or auxiliary
+            # shares its first conjunct's frames
+            cur = parent
+            continue
+        if base(cur.deprel) not in ("ccomp", "csubj", "xcomp", "acl") or cur.deprel == "acl:relcl":
             break
         out.append(parent)
         cur = parent
@@ -75,7 +83,6 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
     votes: list[tuple[str, str]] = []  # (certainty, term)
     cues: list[HedgeCue] = []
     own = {w.id for w in words}
-    modals: dict[str, str] = h["modals"]
     adverbs: dict[str, str] = h["adverbs"]
     evidential: dict[str, str] = h["evidential_verbs"]
     frame_words: dict[str, str] = h["frames"]
@@ -84,14 +91,23 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
     qualifiers = lex.words("hedges", "qualifiers")
     attenuators = lex.words("hedges", "attenuators")
     distancing = lex.words("hedges", "distancing")
+    factive = lex.words("hedges", "factive_frames")
+    neg_raisers = lex.words("hedges", "neg_raisers")
+    doxastic = lex.words("hedges", "doxastic_verbs")
+    doxastic_nouns = lex.words("hedges", "doxastic_nouns")
 
     # modal auxiliaries on the predicate (or on the verb it is raised under)
     predicates = [head, *[p for p in frames(tree, head) if base(head.deprel) == "xcomp"][:1]]
+    if base(head.deprel) == "conj" and not tree.children(head, "nsubj", "csubj", "expl", "aux"):
+        # "could escalate and spread": the first conjunct's modal covers the second
+        first = tree.head_of(head)
+        if first is not None:
+            predicates.append(first)
     for pred in predicates:
         for aux in tree.children(pred, "aux"):
-            m = _lemma(aux)
-            if m in modals and modals[m] != "certain":
-                votes.append((modals[m], aux.text))
+            level = modal_level(tree, pred, aux)
+            if level is not None:
+                votes.append((level, aux.text))
                 cues.append(_cue(tree, [aux], "epistemic"))
 
     for w in words:
@@ -104,6 +120,9 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
         elif lemma in distancing:
             votes.append(("probable", w.text))
             cues.append(_cue(tree, [w], "distancing"))
+        elif lemma in doxastic_nouns and w.upos == "NOUN":
+            # "allegations of fraud", "the belief that": a held view, not a fact
+            cues.append(_cue(tree, [w], "evidential"))
         elif lemma in attenuators and rel in ("advmod", "amod", "obl") and tree.head_of(w) is not None and tree.head_of(w).upos in ("ADJ", "ADV", "VERB"):  # type: ignore[union-attr]
             cues.append(_cue(tree, [w], "attenuator"))
         elif negative and lemma in qualifiers and rel in ("advmod", "amod"):
@@ -114,9 +133,14 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
     own_preds = [head, *tree.children(head, "xcomp")]
     for pred in own_preds:
         lemma = _lemma(pred)
-        if pred is head and lemma in evidential and (tree.children(head, "xcomp") or lemma in ("appear", "seem", "tend")):
+        if pred is head and lemma in evidential and (tree.children(head, "xcomp", "ccomp") or lemma in ("seem", "tend") or (lemma == "appear" and tree.children(head, "expl"))):
+            # "appears less culpable", "it appears that": not "appeared in three films"
             votes.append((evidential[lemma], pred.text))
             cues.append(_cue(tree, [pred], "evidential"))
+        elif pred is head and lemma in doxastic and _doxastic_use(tree, head, lemma):
+            # "is considered the best", "widely regarded as", "accused of": a belief with no one behind it
+            votes.append(("probable", pred.text))
+            cues.append(_cue(tree, [pred], "distancing"))
         elif lemma in unknown_makers and pred.upos in ("ADJ",) and lemma in frame_words:
             votes.append(("unknown", pred.text))
             cues.append(_cue(tree, [pred], "unknown"))
@@ -168,11 +192,25 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
             votes.append((level, frame.text))
             kind = "booster" if level == "certain" else "unknown" if level == "unknown" else "evidential"
             cues.append(_cue(tree, [frame], kind))
+        if lemma in factive:
+            # "she didn't realise that X", "if he knew that X": a factive frame presupposes its
+            # complement, so negation, modals and conditionals above it do not reach X
+            break
         for aux in tree.children(frame, "aux"):
-            m = _lemma(aux)
-            if m in modals and modals[m] != "certain":
-                votes.append((modals[m], aux.text))
+            level = modal_level(tree, frame, aux)
+            if level is not None:
+                votes.append((level, aux.text))
                 cues.append(_cue(tree, [aux], "epistemic"))
+        if negators(tree, frame) and lemma not in neg_raisers:
+            # "he didn't say that X": a denied report leaves X open (neg-raisers flip polarity instead)
+            votes.append(("unknown", frame.text))
+        marks = tree.children(frame, "mark")
+        if base(frame.deprel) == "advcl" and any(_lemma(m) in ("if", "unless") for m in marks):
+            # "if she admitted that X": the frame itself is only supposed
+            votes.append(("unknown", marks[0].text))
+            cues.append(_cue(tree, marks[:1], "conditional"))
+
+    votes.extend(irrealis(tree, head, own))
 
     cues.extend(approximators(tree, words))
     cues = sorted({(c.start_char, c.kind): c for c in cues}.values(), key=lambda c: c.start_char)
@@ -187,6 +225,98 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
     return Firmness(certainty, term, cues, hedge_level(cues))
 
 
+def modal_level(tree: Tree, pred: Word, aux: Word) -> str | None:
+    """The certainty a modal auxiliary gives its predicate, or None for a non-epistemic use."""
+    modals: dict[str, str] = lexicons().hedges["modals"]
+    m = _lemma(aux)
+    level = modals.get(m)
+    if level is None or level == "certain":
+        return None
+    perfect = any(_lemma(a) == "have" and a.id > aux.id for a in tree.children(pred, "aux"))
+    if m == "would" and not (perfect or _conditional(tree, pred)):
+        # "he would later become mayor": future in the past, not a hedge
+        return None
+    if m in ("must", "should") and not (perfect or (m == "must" and tree.children(pred, "cop"))):
+        # "players must pass the ball": obligation; "must have been", "must be true": inference
+        return None
+    if m == "could" and any(is_negator(c) for c in tree.children(pred, "advmod")) and not perfect:
+        # "he could not walk": past inability, not a possibility
+        return None
+    return level
+
+
+def _conditional(tree: Tree, pred: Word) -> bool:
+    """An "if"/"unless" clause on the predicate or on a clause above it."""
+    for w in [pred, *tree.ancestors(pred)]:
+        for adv in tree.children(w, "advcl"):
+            if any(_lemma(m) in ("if", "unless") for m in tree.children(adv, "mark")):
+                return True
+    return False
+
+
+def _doxastic_use(tree: Tree, head: Word, lemma: str) -> bool:
+    """A belief verb used as one: passive, with a clause or "as" complement, or "accused of"."""
+    as_obl = any(_lemma(c) == "as" for o in tree.children(head, "obl", "advcl", "xcomp") for c in tree.children(o, "case", "mark"))
+    if lemma in ("see", "view"):
+        # "seen as a threat", not "was seen at the scene"
+        return as_obl
+    if tree.children(head, "aux:pass", "nsubj:pass") or ("VerbForm=Part" in (head.feats or "") and base(head.deprel) in ("acl", "amod")):
+        return True
+    if tree.children(head, "xcomp", "ccomp"):
+        return True
+    for obl in tree.children(head, "obl", "advcl"):
+        if any(_lemma(c) in ("as", "of") for c in tree.children(obl, "case", "mark")):
+            return True
+    return False
+
+
+def irrealis(tree: Tree, head: Word, own: set[int]) -> list[tuple[str, str]]:
+    """Votes for events the text does not present as having happened: wanted, planned or
+    ordered ones, purposes, commands and questions (FactBank's underspecified). They lower
+    certainty but are not hedges, so they add no cue."""
+    frames_lex: dict[str, str] = lexicons().hedges["irrealis_frames"]
+    out: list[tuple[str, str]] = []
+    for frame in frames(tree, head):
+        # "plans to attack", "wants them to leave": the frame's event, not this one, is asserted
+        if frame.id not in own and _lemma(frame) in frames_lex:
+            out.append((frames_lex[_lemma(frame)], frame.text))
+            break
+    implicative = lexicons().words("hedges", "implicative_frames")
+    parent = tree.head_of(head)
+    modals: dict[str, str] = lexicons().hedges["modals"]
+    for aux in tree.children(head, "aux"):
+        m = _lemma(aux)
+        if modals.get(m, "certain") != "certain" and modal_level(tree, head, aux) is None:
+            # "must pass", "would later become": obligation or future in the past, no hedge,
+            # but not an event the text says happened either
+            out.append((modals[m], aux.text))
+    marks = {_lemma(m) for m in tree.children(head, "mark")}
+    if "to" in marks and base(head.deprel) in ("xcomp", "acl", "advcl", "csubj", "ccomp") and not (
+        parent is not None and _lemma(parent) in implicative
+    ):
+        # "to replace retiring jurists", "a chance to win": a to-infinitive is unrealised unless
+        # an implicative verb ("managed to", "began to") asserts it
+        out.append(("unknown", "to"))
+    feats = head.feats or ""
+    main = head.deprel == "root" or (base(head.deprel) in ("conj", "parataxis") and parent is not None and parent.deprel == "root")
+    if "Mood=Imp" in feats or (main and head.upos == "VERB" and "VerbForm=Inf" in feats and not tree.children(head, "nsubj", "expl", "aux")):
+        # "Call me tomorrow": a command
+        out.append(("unknown", head.text))
+    elif main and _question(tree, head):
+        # "Did they leave?", "Can you help me ...": a question asserts nothing
+        out.append(("unknown", "?"))
+    return out
+
+
+def _question(tree: Tree, head: Word) -> bool:
+    """A main clause ending in "?" or opening with its auxiliary before the subject."""
+    if tree.words and tree.words[-1].text == "?":
+        return True
+    aux = tree.children(head, "aux", "cop")
+    subj = tree.children(head, "nsubj")
+    return bool(aux and subj and aux[0].id < subj[0].id and aux[0].id == min(w.id for w in tree.subtree(head)))
+
+
 def hedge_level(cues: list[HedgeCue]) -> str:
     weights: dict[str, float] = lexicons().hedges["weights"]
     score = sum(weights.get(c.kind, 0.0) for c in cues)
@@ -197,3 +327,49 @@ def hedge_level(cues: list[HedgeCue]) -> str:
     if score <= 2.5:
         return "medium"
     return "high"
+
+
+# Cue kinds that make a sentence uncertain in the CoNLL-2010 task-1 sense (boosters,
+# approximators, attenuators and qualifiers are vagueness or emphasis, not uncertainty).
+UNCERTAIN_KINDS = frozenset({"epistemic", "evidential", "distancing", "unknown", "conditional"})
+
+
+def hedges(tree: Tree) -> list[HedgeCue]:
+    """Every hedge cue of a sentence: the cues of each predicate in it, deduplicated."""
+    from .polarity import polarity
+
+    found: dict[tuple[int, str], HedgeCue] = {}
+    for w in tree.words:
+        if not _is_predicate(tree, w):
+            continue
+        pol, _ = polarity(tree, w)
+        for c in firmness(tree, w, clause_words(tree, w), negative=pol == "negative").cues:
+            found.setdefault((c.start_char, c.kind), c)
+    # hedging adverbs and adjectives outside any clause's scope: "probably the best", "a likely cause"
+    h = lexicons().hedges
+    for w in tree.words:
+        lemma = _lemma(w)
+        if h["adverbs"].get(lemma, "certain") != "certain" and base(w.deprel) in ("advmod", "amod"):
+            found.setdefault((word_span(w)[0], "epistemic"), _cue(tree, [w], "epistemic"))
+        elif h["frames"].get(lemma, "certain") != "certain" and w.upos == "ADJ" and (
+            base(w.deprel) == "amod" or tree.children(w, "cop", "csubj", "ccomp", "expl")
+        ):
+            found.setdefault((word_span(w)[0], "epistemic"), _cue(tree, [w], "epistemic"))
+    return sorted(found.values(), key=lambda c: c.start_char)
+
+
+def clause_words(tree: Tree, head: Word) -> list[Word]:
+    """Any predicate's own words: its subtree without conjoined, adverbial, parenthetical and
+    relative clauses, cut to the unbroken run around the head (the scope ``firmness`` reads)."""
+    cut = {c.id for c in tree.children(head, "conj", "advcl", "parataxis", "acl:relcl")}
+    # punctuation keeps the run together ("Iran, however, may") but is not part of the scope
+    return [w for w in run_around(tree.subtree(head, exclude=cut), head) if base(w.deprel) != "punct" or w.id == head.id]
+
+
+def _is_predicate(tree: Tree, w: Word) -> bool:
+    """Verbs, and nouns or adjectives with a copula or subject (what firmness can judge)."""
+    if w.upos == "VERB":
+        return True
+    if w.upos in ("AUX",) and not w.head:
+        return True
+    return w.upos in ("ADJ", "NOUN", "PROPN", "PRON", "ADV", "NUM") and bool(tree.children(w, "cop", "nsubj", "csubj"))

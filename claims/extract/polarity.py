@@ -5,6 +5,7 @@ from __future__ import annotations
 from stanza.models.common.doc import Word
 
 from ..nlp.tree import Tree, base, feats
+from .lexicons import lexicons
 
 NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "nobody", "nothing", "none", "nowhere"}
 # Governing verbs that negate their complement: "denied that X", "failed to X".
@@ -46,4 +47,10 @@ def polarity(tree: Tree, head: Word) -> tuple[str, list[Word]]:
     if parent is not None and base(head.deprel) in ("ccomp", "xcomp") and (parent.lemma or "").lower() in NEGATING_GOVERNORS:
         cues.append(parent)
         flips += 1
+    if parent is not None and base(head.deprel) in ("ccomp", "xcomp") and (parent.lemma or "").lower() in lexicons().words("hedges", "neg_raisers"):
+        # "I don't think that X" is read as "I think that not X" (neg-raising; list in hedges.yml)
+        raised = negators(tree, parent)
+        if raised:
+            cues.extend(raised)
+            flips += len(raised)
     return ("negative" if flips % 2 else "positive"), cues

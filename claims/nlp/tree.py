@@ -101,6 +101,17 @@ def trim(words: list[Word], rels: set[str] = EDGE_RELS) -> list[Word]:
     return words[lo:hi]
 
 
+def run_around(words: list[Word], head: Word) -> list[Word]:
+    """The unbroken run of words around the head (a cut-out clause may split a subtree)."""
+    ids = {w.id for w in words}
+    lo = hi = head.id
+    while lo - 1 in ids:
+        lo -= 1
+    while hi + 1 in ids:
+        hi += 1
+    return [w for w in words if lo <= w.id <= hi]
+
+
 def feats(word: Word) -> dict[str, str]:
     if not word.feats:
         return {}
