@@ -126,7 +126,9 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
         elif lemma in attenuators and rel in ("advmod", "amod", "obl") and tree.head_of(w) is not None and tree.head_of(w).upos in ("ADJ", "ADV", "VERB"):  # type: ignore[union-attr]
             cues.append(_cue(tree, [w], "attenuator"))
         elif negative and lemma in qualifiers and rel in ("advmod", "amod"):
-            # "not explicitly", "not always", "not complete control": negation limited in scope
+            # "not explicitly", "not always", "not complete control": negation limited in scope,
+            # so the source does not fully deny the bare proposition (read PR-, not CT-)
+            votes.append(("probable", w.text))
             cues.append(_cue(tree, [w], "qualifier"))
 
     # the clause's own predicate: "appears", "remains unclear", "seems"
