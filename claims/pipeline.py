@@ -181,7 +181,7 @@ class Ingest:
         source: str | None = None,
         title: str | None = None,
         aliases: str | None = None,
-        batch_size: int = 8,
+        batch_size: int = 32,
         on_parser: Callable[[ParserInfo], None] | None = None,
         jobs: int = 1,
     ):
@@ -417,7 +417,7 @@ def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
         result.n_documents += 1
         result.n_claims += len(written)
     with Session(engine) as s:
-        link_propositions(s)
+        link_propositions(s, tidy=True)
         done = s.get(m.Run, run_id)
         assert done is not None
         done.finished_at = m.utcnow()

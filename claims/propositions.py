@@ -24,7 +24,6 @@ see the "Linking" section of docs/evaluation.md.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -380,70 +379,80 @@ def _record(s: Session, claim: m.Claim, pid: int, method: str, score: float, rea
     s.add(claim)
 
 
-def link_propositions(s: Session, threshold: float = THRESHOLD) -> int:
+def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False) -> int:
     """Give every unlinked claim a proposition; returns how many claims were linked.
 
     Reviewer decisions from ``review_actions`` are applied first, so they
     survive ``claims reextract`` (which rewrites claims with the same ids).
+    ``tidy`` (after re-extraction) also drops links and propositions whose claims are gone
+    and recounts every proposition; otherwise only the propositions touched are recounted.
     """
-    every = s.exec(select(m.Claim).order_by(m.Claim.doc_date, m.Claim.document_id, m.Claim.start_char, m.Claim.id)).all()  # type: ignore[arg-type]
-    unlinked = [c for c in every if c.proposition_id is None]
+    unlinked = s.exec(
+        select(m.Claim).where(col(m.Claim.proposition_id).is_(None)).order_by(m.Claim.doc_date, m.Claim.document_id, m.Claim.start_char, m.Claim.id)  # type: ignore[arg-type]
+    ).all()
+    touched: set[int] = set()
     if unlinked:
         pins, redirects = review_state(s)
-        props = {p.id: p for p in s.exec(select(m.Proposition))}
         split_claims = {cid for cid, pin in pins.items() if pin.action.action == "split"}
         # blocking: a claim is compared only with earlier claims of the same predicate lemma,
-        # the most recent BLOCK_SIZE of them, so linking stays linear in the archive's size
-        preds = {c.predicate for c in unlinked}
-        views = claim_views(s, [c for c in every if c.proposition_id is None or c.predicate in preds])
-        pool: dict[str, list[tuple[m.Claim, ClaimView]]] = defaultdict(list)
-        for c in every:
-            if c.proposition_id is not None and c.id not in split_claims and c.predicate in preds:
-                pool[c.predicate].append((c, views[c.id]))
-        by_key: dict[str, int] = {}
-        for p in props.values():
-            if p.id is not None and not p.key.startswith("split:"):
-                by_key.setdefault(p.key, p.id)
-        for claim in unlinked:
-            view = views[claim.id]
-            pin = pins.get(claim.id)
-            if pin is not None and pin.proposition_id in props:
-                a = pin.action
-                _record(s, claim, pin.proposition_id, "review", 1.0, f"review #{a.id} {a.action}: {a.reason or 'no reason given'}", None)
-                if claim.id not in split_claims:
-                    pool[claim.predicate].append((claim, view))
-                continue
-            best: tuple[float, str, str, m.Claim | None] = (0.0, "new", "", None)
-            for other, ov in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
-                if other.sentence_id == claim.sentence_id:
-                    continue  # two clauses of one sentence state different things ("concerns that X" vs X)
-                score, method, reason = similarity(view, ov)
-                if score > best[0]:
-                    best = (score, method, reason, other)
-                    if score >= 1.0:
-                        break
-            score, method, reason, match = best
-            if match is not None and match.proposition_id is not None and score >= threshold:
-                pid = _resolve(match.proposition_id, redirects)
-                _record(s, claim, pid, method, score, f"{reason}; matched {match.id}", match.id)
-            else:
-                key = claim.proposition_key if claim.proposition_key and informative_key(claim.proposition_key) else f"claim:{claim.id}"
-                pid_found = by_key.get(key)
-                if pid_found is None:
-                    prop = m.Proposition(key=key, label=claim.text)
-                    s.add(prop)
-                    s.flush()
-                    assert prop.id is not None
-                    props[prop.id] = prop
-                    by_key[key] = pid_found = prop.id
-                    why = f"new proposition: best match {score:.2f} < {threshold:.2f}" if match else "new proposition: nothing earlier to match"
-                else:  # the proposition survives from before a re-extraction
-                    why = f"proposition of key {key}, kept across re-extraction"
-                _record(s, claim, _resolve(pid_found, redirects), "new", 1.0 if match is None else score, why, None)
-            pool[claim.predicate].append((claim, view))
+        # the most recent BLOCK_SIZE of them, read per predicate (indexed), so a run's cost
+        # grows with what it adds, not with the archive
+        pool: dict[str, list[m.Claim]] = {}
+        for pred in {c.predicate for c in unlinked}:
+            recent = s.exec(
+                select(m.Claim)
+                .where(m.Claim.predicate == pred, col(m.Claim.proposition_id).is_not(None))
+                .order_by(col(m.Claim.doc_date).desc(), col(m.Claim.document_id).desc(), col(m.Claim.start_char).desc(), col(m.Claim.id).desc())
+                .limit(BLOCK_SIZE)
+            ).all()
+            pool[pred] = [c for c in reversed(recent) if c.id not in split_claims]
+        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
+        with s.no_autoflush:
+            for claim in unlinked:
+                view = views[claim.id]
+                pin = pins.get(claim.id)
+                if pin is not None and s.get(m.Proposition, pin.proposition_id) is not None:
+                    a = pin.action
+                    _record(s, claim, pin.proposition_id, "review", 1.0, f"review #{a.id} {a.action}: {a.reason or 'no reason given'}", None)
+                    touched.add(pin.proposition_id)
+                    if claim.id not in split_claims:
+                        pool[claim.predicate].append(claim)
+                    continue
+                best: tuple[float, str, str, m.Claim | None] = (0.0, "new", "", None)
+                for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
+                    if other.sentence_id == claim.sentence_id:
+                        continue  # two clauses of one sentence state different things ("concerns that X" vs X)
+                    score, method, reason = similarity(view, views[other.id])
+                    if score > best[0]:
+                        best = (score, method, reason, other)
+                        if score >= 1.0:
+                            break
+                score, method, reason, match = best
+                if match is not None and match.proposition_id is not None and score >= threshold:
+                    pid = _resolve(match.proposition_id, redirects)
+                    _record(s, claim, pid, method, score, f"{reason}; matched {match.id}", match.id)
+                else:
+                    key = claim.proposition_key if claim.proposition_key and informative_key(claim.proposition_key) else f"claim:{claim.id}"
+                    pid_found = s.exec(select(m.Proposition.id).where(m.Proposition.key == key).order_by(col(m.Proposition.id))).first()
+                    if pid_found is None:
+                        prop = m.Proposition(key=key, label=claim.text)
+                        s.add(prop)
+                        s.flush()
+                        assert prop.id is not None
+                        pid_found = prop.id
+                        why = f"new proposition: best match {score:.2f} < {threshold:.2f}" if match else "new proposition: nothing earlier to match"
+                    else:  # the proposition survives from before a re-extraction
+                        why = f"proposition of key {key}, kept across re-extraction"
+                    pid = _resolve(pid_found, redirects)
+                    _record(s, claim, pid, "new", 1.0 if match is None else score, why, None)
+                touched.add(pid)
+                pool[claim.predicate].append(claim)
         s.flush()
-    _tidy(s)
-    refresh_counts(s)
+    if tidy:
+        _tidy(s)
+        refresh_counts(s)
+    elif touched:
+        refresh_counts(s, touched)
     return len(unlinked)
 
 
@@ -463,15 +472,16 @@ def _tidy(s: Session) -> None:
     s.flush()
 
 
-def refresh_counts(s: Session) -> None:
-    """n_claims, first_seen and last_seen of every proposition, from its claims."""
-    stats = s.exec(
-        select(m.Claim.proposition_id, func.count(), func.min(m.Claim.doc_date), func.max(m.Claim.doc_date)).group_by(
-            m.Claim.proposition_id  # type: ignore[arg-type]
-        )
-    ).all()
+def refresh_counts(s: Session, pids: set[int] | None = None) -> None:
+    """n_claims, first_seen and last_seen of the given propositions (default: all), from their claims."""
+    query = select(m.Claim.proposition_id, func.count(), func.min(m.Claim.doc_date), func.max(m.Claim.doc_date))
+    props = select(m.Proposition)
+    if pids is not None:
+        query = query.where(col(m.Claim.proposition_id).in_(pids))
+        props = props.where(col(m.Proposition.id).in_(pids))
+    stats = s.exec(query.group_by(m.Claim.proposition_id)).all()  # type: ignore[arg-type]
     counts = {pid: (n, lo, hi) for pid, n, lo, hi in stats}
-    for prop in s.exec(select(m.Proposition)):
+    for prop in s.exec(props):
         n, lo, hi = counts.get(prop.id, (0, None, None))
         prop.n_claims, prop.first_seen, prop.last_seen = n, lo, hi
         s.add(prop)

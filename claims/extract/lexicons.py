@@ -33,7 +33,15 @@ class Lexicons:
     version: str
 
     def words(self, table: str, key: str) -> frozenset[str]:
-        return frozenset(str(w).lower() for w in getattr(self, table)[key])
+        """A word list, lower-cased; built once per lexicon version (rules ask for them per word)."""
+        k = (self.version, table, key)
+        found = _WORDS.get(k)
+        if found is None:
+            found = _WORDS[k] = frozenset(str(w).lower() for w in getattr(self, table)[key])
+        return found
+
+
+_WORDS: dict[tuple[str, str, str], frozenset[str]] = {}
 
 
 @lru_cache(maxsize=1)
