@@ -220,6 +220,10 @@ from .evaluation.cli import eval_command  # noqa: E402  (light: its heavy import
 
 cli.add_command(eval_command, "eval")
 
+from .bench import bench_command  # noqa: E402
+
+cli.add_command(bench_command, "bench")
+
 from .commands import compare_command, link_command, report_command, verify_command  # noqa: E402
 
 cli.add_command(compare_command, "compare")
