@@ -42,5 +42,7 @@ def datasette_args(
         args += ["--metadata", str(METADATA)]
     if TEMPLATES.is_dir():
         args += ["--template-dir", str(TEMPLATES)]
-    args += ["--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "1000"]
+    # facet suggestions cost ~2 s per table page on a 1M-claim archive (docs/performance.md);
+    # the facets a fact-checker uses are configured in metadata.yml
+    args += ["--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "1000", "--setting", "suggest_facets", "off"]
     return args
