@@ -887,6 +887,12 @@ def _reextract_step(res: Results) -> dict[str, Any]:
 # --- the report -------------------------------------------------------------------------
 
 
+
+def _meets_target(r: dict[str, Any]) -> str:
+    """A latency row's verdict: p95 under target, answered, and no facet timed out."""
+    ok = r["p95_ms"] < LATENCY_TARGET_MS and r["status"] == 200 and not r.get("facets_timed_out")
+    return "yes" if ok else "**no**"
+
 def _f(x: float, nd: int = 1) -> str:
     return f"{x:,.{nd}f}"
 
@@ -1069,13 +1075,7 @@ def report(res: Results, provisional: str | None = None) -> str:
             "|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for r in lt["urls"]:
-            ok = (
-                "yes"
-                if r["p95_ms"] < LATENCY_TARGET_MS
-                and r["status"] == 200
-                and not r.get("facets_timed_out")
-                else "**no**"
-            )
+            ok = _meets_target(r)
             out.append(
                 f"| `{r['url']}` | {r['status']} | {r['n']} | {_f(r['p50_ms'])} | {_f(r['p95_ms'])} | {r.get('rows', '') if r.get('rows') is not None else ''} | "
                 f"{', '.join(r.get('facets_timed_out') or [])} | {ok} |"
@@ -1090,13 +1090,7 @@ def report(res: Results, provisional: str | None = None) -> str:
                 "|---|---:|---:|---:|---|---|",
             ]
             for r in lt["isolated"]:
-                ok = (
-                    "yes"
-                    if r["p95_ms"] < LATENCY_TARGET_MS
-                    and r["status"] == 200
-                    and not r.get("facets_timed_out")
-                    else "**no**"
-                )
+                ok = _meets_target(r)
                 out.append(
                     f"| `{r['url']}` | {_f(r['p50_ms'])} | {_f(r['p95_ms'])} | {r.get('rows') or ''} | {', '.join(r.get('facets_timed_out') or [])} | {ok} |"
                 )
