@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -117,22 +118,9 @@ def claim_rows(
         )
         for i, s in enumerate(c.sources)
     ]
-    hedges = [
-        m.HedgeCueRow(claim_id=claim_id, text=h.text, start_char=h.start_char, end_char=h.end_char, kind=m.HedgeKind(h.kind))
-        for h in c.hedge_cues
-    ]
-    times = [
-        m.TimeRefRow(
-            claim_id=claim_id,
-            text=t.text,
-            start_char=t.start_char,
-            end_char=t.end_char,
-            value=t.value,
-            granularity=t.granularity,
-            is_relative=t.is_relative,
-        )
-        for t in c.time_refs
-    ]
+    # the extractor's records carry exactly the columns' names
+    hedges = [m.HedgeCueRow(claim_id=claim_id, **{**asdict(h), "kind": m.HedgeKind(h.kind)}) for h in c.hedge_cues]
+    times = [m.TimeRefRow(claim_id=claim_id, **asdict(t)) for t in c.time_refs]
     return chain, hedges, times
 
 

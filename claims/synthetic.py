@@ -157,6 +157,9 @@ class Zipf:
         return self.items[bisect.bisect(self.cum, rnd.random() * self.cum[-1])]
 
 
+# the tables the generator fills, in the order their rows must be inserted
+FILLED_TABLES = ("documents", "sentences", "claims", "attributions", "hedge_cues", "time_refs", "claim_entities")
+
 def _entities(rnd: random.Random) -> list[tuple[str, str, str | None]]:
     """(canonical, label, alias) for about 2,000 people, organisations, places and groups."""
     people = [(f"{f} {last}", "PERSON", last) for f in FIRST_NAMES for last in LAST_NAMES]
@@ -284,15 +287,7 @@ def generate(
     stats.entities = len(g.entities)
     buf: dict[str, list[tuple]] = {
         t: []
-        for t in (
-            "documents",
-            "sentences",
-            "claims",
-            "attributions",
-            "hedge_cues",
-            "time_refs",
-            "claim_entities",
-        )
+        for t in FILLED_TABLES
     }
     doc_no = 0
     while stats.claims < n_claims:
@@ -341,15 +336,7 @@ def _flush(conn: sqlite3.Connection, buf: dict[str, list[tuple]]) -> None:
         "values (?, ?, ?, ?, ?, ?, ?)",
         "claim_entities": "insert into claim_entities (claim_id, entity_id, text, start_char, end_char) values (?, ?, ?, ?, ?)",
     }
-    for table in (
-        "documents",
-        "sentences",
-        "claims",
-        "attributions",
-        "hedge_cues",
-        "time_refs",
-        "claim_entities",
-    ):
+    for table in FILLED_TABLES:
         conn.executemany(sql[table], buf[table])
         buf[table].clear()
 

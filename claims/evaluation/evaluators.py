@@ -194,6 +194,13 @@ def apply(mapping: dict[Cell, float], cells: Sequence[Cell]) -> list[float]:
     return [mapping.get(c, signed(*c)) for c in cells]
 
 
+def calibrated_on_tune(cells: Sequence[Cell], gold: Sequence[float], parts: Sequence[str]) -> tuple[dict[Cell, float], list[float]]:
+    """The cell means of the tune half, and every item's score under them."""
+    tune = [k for k, p in enumerate(parts) if p == "tune"]
+    mapping = calibrate([cells[k] for k in tune], [gold[k] for k in tune], stat="mean")
+    return mapping, apply(mapping, cells)
+
+
 def judge(tree: Any, word: Any) -> Cell:
     from ..extract import assess
 
@@ -311,9 +318,7 @@ def _uds(folder: Path, limit: int | None, details: dict[str, Any]) -> list[Row]:
         cells.append(judge(tree, word))
         gold.append(item.score)
         parts.append(half(item.id))
-    tune = [k for k, p in enumerate(parts) if p == "tune"]
-    mapping = calibrate([cells[k] for k in tune], [gold[k] for k in tune], stat="mean")
-    pred = apply(mapping, cells)
+    mapping, pred = calibrated_on_tune(cells, gold, parts)
     rows = []
     majority = max(sum(1 for g in gold if g > 0), sum(1 for g in gold if g <= 0)) / len(gold) if gold else 0.0
     for part in ("tune", "held-out", None):
@@ -447,9 +452,7 @@ def evaluate_commitment(data: Path, limit: int | None = None, progress: Progress
             cells.append(judge(tree, head))
         gold.append(item.mean)
         parts.append(half(item.id))
-    tune = [k for k, p in enumerate(parts) if p == "tune"]
-    mapping = calibrate([cells[k] for k in tune], [gold[k] for k in tune], stat="mean")
-    pred = apply(mapping, cells)
+    mapping, pred = calibrated_on_tune(cells, gold, parts)
     rows = []
     for part in ("tune", "held-out", None):
         idx = [k for k, p in enumerate(parts) if part is None or p == part]
