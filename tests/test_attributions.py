@@ -67,3 +67,51 @@ def test_inside_quote():
     text = 'He said: "We know it. They know it." Then he left.'
     assert inside_quote(text, text.index("They"))
     assert not inside_quote(text, text.index("Then"))
+
+
+# --- the chains claims carry: every frame whose content holds the claim ---------
+
+
+@pytest.fixture(scope="module")
+def chains(spacy_parser):
+    from claims.extract import claims_of
+
+    def run(text: str) -> dict[str, list[str]]:
+        doc = next(spacy_parser.parse([text]))
+        doc.text = text
+        return {c.text: [s.text for s in c.sources] for c in claims_of(doc, "2023-11-08")}
+
+    return run
+
+
+def test_every_conjunct_of_a_reported_clause_is_reported(chains):
+    found = chains("Officials said that Iran funds the militias and trains their fighters.")
+    assert found["Iran funds the militias"] == ["Officials"]
+    assert found["trains their fighters"] == ["Officials"]
+
+
+def test_nested_chain_runs_outermost_first(chains):
+    found = chains("Officials said intelligence reveals that militias are preparing attacks.")
+    assert found["militias are preparing attacks"] == ["Officials", "intelligence"]
+
+
+def test_a_quotation_belongs_to_the_speaker_named_after_it(chains):
+    text = "“We will win this fight. The militias are losing ground,” the general said on Monday."
+    found = chains(text)
+    assert found["We will win this fight"] == ["the general"]
+    assert found["The militias are losing ground"] == ["the general"]
+
+
+def test_a_quotation_belongs_to_the_speaker_named_before_it(chains):
+    found = chains("The minister said: “The talks have failed. Iran rejected every offer.”")
+    assert found["Iran rejected every offer"] == ["The minister"]
+
+
+def test_text_outside_quotations_stays_the_authors(chains):
+    found = chains("“We will win,” the general said. The militias attacked a base in Syria.")
+    assert found["The militias attacked a base in Syria"] == []
+
+
+def test_participle_takes_its_host_subject(chains):
+    found = chains("The general praised the troops, saying that the militias had retreated.")
+    assert found["the militias had retreated"] == ["The general"]

@@ -242,6 +242,8 @@ class Article:
     text: str
     sources: set[tuple[int, int]]
     cues: set[tuple[int, int]]
+    # each attribution's content fragments with its source's extent (None: no source marked)
+    contents: list[tuple[list[tuple[int, int]], tuple[int, int] | None]] = field(default_factory=list)
 
 
 def read_polnear(folder: str | Path) -> list[Article]:
@@ -252,14 +254,20 @@ def read_polnear(folder: str | Path) -> list[Article]:
         anns = sorted((folder / "attributions").glob(txt.stem + "_*.ann"))
         if not anns:
             continue
-        spans, _ = read_brat(anns[0].read_text(encoding="utf-8"))
+        spans, events = read_brat(anns[0].read_text(encoding="utf-8"))
         text = txt.read_text(encoding="utf-8")
+        contents = [
+            (spans[e["Content"]].fragments, spans[e["Source"]].extent if e.get("Source") in spans else None)
+            for e in events
+            if e.get("Content") in spans
+        ]
         out.append(
             Article(
                 txt.stem,
                 text,
                 {s.extent for s in spans.values() if s.label == "Source"},
                 {s.extent for s in spans.values() if s.label == "Cue"},
+                contents,
             )
         )
     return out

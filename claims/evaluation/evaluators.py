@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ClaimsError
 from . import corpora as C
-from .scoring import binary_prf, half, mae, pearson, sign_accuracy, span_prf, strip_span
+from .scoring import binary_prf, half, mae, pearson, prf, sign_accuracy, span_prf, strip_span
 
 Progress = Callable[[int], None] | None
 
@@ -364,7 +364,9 @@ def evaluate_attribution(data: Path, limit: int | None = None, progress: Progres
     pred_x: dict[str, list[tuple[int, int]]] = {"source": [], "cue": []}
     missed: Counter[str] = Counter()
     false_cues: Counter[str] = Counter()
+    per_claim: Counter[str] = Counter()
     for k, (art, doc) in enumerate(zip(articles, docs, strict=True)):
+        per_claim += claim_sources(art, doc)
         shift = k * stride
         ours: dict[str, set[tuple[int, int]]] = {"source": set(), "cue": set()}
         # every outermost frame, whether or not its content is a claim (PolNeAR marks
@@ -398,10 +400,49 @@ def evaluate_attribution(data: Path, limit: int | None = None, progress: Progres
             Row("attribution", "PolNeAR dev", f"{label} F1 (overlap)", o.f1, "≥ 0.75", pub, n),
             Row("attribution", "PolNeAR dev", f"{label} F1 (exact)", e.f1, "", "", n),
         ]
+    n_claims = per_claim["claims"]
+    c = prf(per_claim["tp"], per_claim["fp"], per_claim["fn"])
+    rows += [
+        Row("attribution", "PolNeAR dev", "claims: source right (accuracy)", per_claim["right"] / n_claims if n_claims else 0.0, "", "", n_claims),
+        Row("attribution", "PolNeAR dev", "claims: attributed P", c.precision, "", "", n_claims),
+        Row("attribution", "PolNeAR dev", "claims: attributed R", c.recall, "", "", n_claims),
+        Row("attribution", "PolNeAR dev", "claims: attributed F1", c.f1, "", "", n_claims),
+    ]
     return Section(
         "attribution", rows,
         {"articles": len(articles), "missed_cues": missed.most_common(20), "false_positive_cues": false_cues.most_common(20)},
     )
+
+
+def claim_sources(art: C.Article, doc: Any) -> Counter[str]:
+    """What a fact-checker sees: each extracted claim's source chain against PolNeAR's contents.
+
+    A claim whose head word lies inside an annotated content belongs to that
+    attribution: it is right when a source of its chain overlaps the gold source.
+    A claim outside every content is the author's: right when its chain is empty.
+    Counts attributed claims too: tp the right source, fp attributed wrongly or
+    needlessly, fn attributed in gold but not by us (or to another source).
+    """
+    from ..extract import claims_of
+
+    doc.text = art.text
+    n: Counter[str] = Counter()
+    for c in claims_of(doc, "2016-11-01"):
+        n["claims"] += 1
+        head = doc.sentences[c.sentence_index].words[c.head_id - 1]
+        at = head.start_char
+        gold = [src for frags, src in art.contents if any(a <= at < b for a, b in frags)]
+        ours = [(s.span.start_char, s.span.end_char) for s in c.sources if s.span is not None]
+        hit = any(x < b and a < y for x, y in ours for src in gold if src is not None for a, b in [src])
+        if not gold:
+            n["right"] += not c.sources
+            n["fp"] += bool(c.sources)
+        else:
+            n["right"] += hit
+            n["tp"] += hit
+            n["fp"] += bool(c.sources) and not hit
+            n["fn"] += not hit
+    return n
 
 
 # --- 5. CommitmentBank ---------------------------------------------------------

@@ -11,15 +11,15 @@ from collections.abc import Iterator
 
 from stanza.models.common.doc import Document, Word
 
-from ..nlp.tree import Tree
-from .attribution import sources
+from ..nlp.tree import Tree, word_span
+from .attribution import Frame, frames, quote_speakers, sources, with_speaker
 from .clauses import clauses, object_of, phrase_words, subject_of
 from .entities import mentions
 from .hedging import Firmness, firmness
 from .lexicons import extractor_version
 from .polarity import polarity
 from .temporal import time_refs
-from .types import ClaimCandidate, Mention
+from .types import ClaimCandidate, Mention, Source
 
 __all__ = ["claims_of", "extractor_version", "ClaimCandidate"]
 
@@ -27,13 +27,25 @@ __all__ = ["claims_of", "extractor_version", "ClaimCandidate"]
 def claims_of(doc: Document, doc_date: str, aliases: str | None = None) -> Iterator[ClaimCandidate]:
     """Every claim of a parsed document, sentence by sentence."""
     text = doc.text or ""
-    for index, sentence in enumerate(doc.sentences):
-        yield from sentence_claims(Tree(sentence, text), index, doc, doc_date, aliases)
+    trees = [Tree(sentence, text) for sentence in doc.sentences]
+    found = [frames(tree) for tree in trees]
+    # quotations run across sentences: their speaker may be named sentences later
+    speakers = quote_speakers(text, [f for fs in found for f in fs])
+    for index, tree in enumerate(trees):
+        yield from sentence_claims(tree, index, doc, doc_date, aliases, found[index], speakers)
 
 
 def sentence_claims(
-    tree: Tree, index: int, doc: Document, doc_date: str, aliases: str | None = None
+    tree: Tree,
+    index: int,
+    doc: Document,
+    doc_date: str,
+    aliases: str | None = None,
+    found_frames: list[Frame] | None = None,
+    speakers: list[tuple[int, int, Source]] | None = None,
 ) -> Iterator[ClaimCandidate]:
+    if found_frames is None:
+        found_frames = frames(tree)
     for clause, words in clauses(tree):
         head = clause.head
         span = tree.span(words)
@@ -62,7 +74,7 @@ def sentence_claims(
             certainty_term=firm.certainty_term,
             hedge_level=firm.hedge_level,
             hedge_cues=firm.cues,
-            sources=sources(tree, head),
+            sources=with_speaker(sources(tree, head, found_frames), word_span(head)[0], speakers or []),
             time_refs=time_refs(doc, start, end, doc_date),
             mentions=found,
             proposition_key=proposition_key(tree, head, subj, obj, found),

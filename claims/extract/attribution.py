@@ -10,6 +10,8 @@ is followed outward, so the chain runs from the outermost source inward.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from stanza.models.common.doc import Word
 
 from ..nlp.tree import Tree, base, trim, word_span
@@ -75,39 +77,88 @@ def verb_cue(tree: Tree, verb: Word) -> list[Word]:
     return sorted([verb, *extras], key=lambda w: w.id)
 
 
-def frame_of(tree: Tree, head: Word) -> tuple[Source, Word] | None:
-    """The attribution frame directly over a clause head, with the frame's own head."""
+@dataclass(frozen=True)
+class Frame:
+    """One attribution frame of a sentence: who, by which cue, over which words.
+
+    ``content`` holds the ids of the words the source puts forward (empty for a
+    bare "X said." closing a quotation in earlier sentences). ``listed`` frames
+    are the ones ``attributions()`` reports; content nouns ("there are concerns
+    that X") only attribute claims.
+    """
+
+    source: Source
+    content: frozenset[int]
+    listed: bool = True
+
+
+def frames(tree: Tree) -> list[Frame]:
+    """Every attribution frame of a sentence, nested ones included, in sentence order."""
     lex = lexicons()
     reporting = lex.words("attribution", "reporting_verbs")
+    intention = lex.words("attribution", "intention_verbs")
+    stance = lex.words("attribution", "stance_verbs")
     nouns = lex.words("attribution", "content_nouns")
-    parent = tree.head_of(head)
-    rel = base(head.deprel)
-    if parent is not None and rel in ("ccomp", "csubj") and (parent.lemma or "").lower() in reporting:
-        subj = tree.child(parent, "nsubj") or next(
-            (c for o in tree.children(parent, "obl") if o.deprel == "obl:agent" for c in [o]), None
-        )
-        return _source(tree, subj, verb_cue(tree, parent)), parent
-    if parent is not None and rel == "acl" and (parent.lemma or "").lower() in nouns:
-        host = tree.head_of(parent)
-        if host is not None and tree.children(host, "expl"):
+    found: list[Frame] = []
+    for w in tree.words:
+        lemma = (w.lemma or w.text).lower()
+        # any verb whose agent puts a clause forward reports it ("Trump bragged that ...")
+        clausal = w.upos == "VERB" and bool(tree.children(w, "ccomp")) and is_agent(tree, tree.child(w, "nsubj"))
+        if clausal or lemma in reporting and w.upos in ("VERB", "AUX", "NOUN") or (w.upos == "VERB" and (lemma in intention or lemma in stance)):
+            frame = _verb_frame(tree, w, lemma, reporting, stance)
+            if frame is not None:
+                found.append(frame)
+        elif lemma in nouns and w.upos == "NOUN":
+            found += _noun_frames(tree, w)
+        for obl in tree.children(w, "obl", "advcl", "nmod"):
+            case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
+            if case:
+                # "According to X, ...": X reports the rest of the clause it modifies
+                content = {x.id for x in tree.subtree(w)} - {x.id for x in tree.subtree(obl)}
+                found.append(Frame(_source(tree, obl, [case[0], *tree.children(case[0], "fixed")]), frozenset(content)))
+    for src in speaker_labels(tree):
+        assert src.cue_span is not None
+        after = {x.id for x in tree.words if word_span(x)[0] >= src.cue_span.end_char}
+        found.append(Frame(src, frozenset(after)))
+    return found
+
+
+def _verb_frame(tree: Tree, w: Word, lemma: str, reporting: frozenset[str], stance: frozenset[str]) -> Frame | None:
+    content = _content_of(tree, w)
+    if content is None and lemma in stance and is_agent(tree, tree.child(w, "nsubj")):
+        content = tree.child(w, "obj")  # "Graham endorsed the plan": the stance is the content
+    if content is None:
+        if not (w.upos == "VERB" and lemma in reporting and tree.child(w, "nsubj") is not None and closes_quote(tree, w)):
+            return None
+        content = w  # "..., Trump said." after a quotation in the sentences before
+    subj = tree.child(w, "nsubj") or next((o for o in tree.children(w, "obl") if o.deprel == "obl:agent"), None)
+    if subj is None and base(w.deprel) in ("conj", "xcomp", "advcl"):
+        # "X said ... and added that", "X wants to argue that", "X recalled, suggesting that"
+        host = tree.head_of(w)
+        subj = tree.child(host, "nsubj") if host is not None else None
+    content_ids = {x.id for x in tree.subtree(content)}
+    if content.id == w.head or content.id == w.id:  # the host of a parenthetical frame
+        content_ids -= {x.id for x in tree.subtree(w)}
+    return Frame(_source(tree, subj, verb_cue(tree, w)), frozenset(content_ids))
+
+
+def _noun_frames(tree: Tree, noun: Word) -> list[Frame]:
+    """"there are concerns that X", "assurance that X", "the claim that X": the noun's clause."""
+    out = []
+    for clause in tree.children(noun, "acl"):
+        content = frozenset(x.id for x in tree.subtree(clause))
+        host = tree.head_of(noun)
+        expl = tree.children(host, "expl") if host is not None else []
+        if expl:
             # "there are concerns that X": an unnamed source
-            cue = [w for w in tree.words if tree.children(host, "expl")[0].id <= w.id <= parent.id]
-            return _source(tree, None, cue), host
-        if host is not None and base(parent.deprel) == "obj":
+            cue = [w for w in tree.words if expl[0].id <= w.id <= noun.id]
+            out.append(Frame(_source(tree, None, cue), content, listed=False))
+        elif host is not None and base(noun.deprel) == "obj":
             # "it is providing guidance and assurance that X": the provider
-            return _source(tree, tree.child(host, "nsubj"), [parent]), host
-        return _source(tree, None, [parent]), parent
-    # "X, officials said": a parenthetical reporting clause under the content
-    for p in tree.children(head, "parataxis"):
-        if (p.lemma or "").lower() in reporting and not tree.children(p, "obj", "ccomp", "xcomp"):
-            return _source(tree, tree.child(p, "nsubj"), verb_cue(tree, p)), p
-    # "According to X, ..." / "..., according to X"
-    for obl in tree.children(head, "obl", "advcl", "nmod"):
-        case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
-        if case:
-            fixed = tree.children(case[0], "fixed")
-            return _source(tree, obl, [case[0], *fixed]), obl
-    return None
+            out.append(Frame(_source(tree, tree.child(host, "nsubj"), [noun]), content, listed=False))
+        else:
+            out.append(Frame(_source(tree, None, [noun]), content, listed=False))
+    return out
 
 
 def attitude_source(tree: Tree, head: Word) -> Source | None:
@@ -121,19 +172,17 @@ def attitude_source(tree: Tree, head: Word) -> Source | None:
     return _source(tree, subj, sorted(cue_words, key=lambda w: w.id))
 
 
-def sources(tree: Tree, head: Word) -> list[Source]:
-    """The attribution chain of a clause, outermost first; empty when the author asserts it."""
+def sources(tree: Tree, head: Word, found: list[Frame] | None = None) -> list[Source]:
+    """The attribution chain of a clause, outermost first; empty when the author asserts it.
+
+    The chain is every frame whose content holds the clause's head, the widest
+    first: "Officials said intelligence reveals that X" gives [Officials, intelligence].
+    """
+    over = [f for f in (frames(tree) if found is None else found) if head.id in f.content]
     chain: list[Source] = []
-    seen: set[int] = set()
-    cur: Word | None = head
-    while cur is not None and cur.id not in seen:
-        seen.add(cur.id)
-        found = frame_of(tree, cur)
-        if found is None:
-            break
-        src, frame_head = found
-        chain.insert(0, src)
-        cur = frame_head
+    for f in sorted(over, key=lambda f: -len(f.content)):
+        if f.source not in chain:
+            chain.append(f.source)
     if not chain:
         att = attitude_source(tree, head)
         if att is not None:
@@ -141,11 +190,10 @@ def sources(tree: Tree, head: Word) -> list[Source]:
     return chain
 
 
-# --- every attribution frame of a sentence ------------------------------------
 # Claims carry the chain of the frames above them; ``attributions()`` lists the
-# frames themselves, whether or not their content is a clause that states
-# something ("he called for calm", "officials want to see more"), for the
-# sources table and for scoring against attribution corpora.
+# outermost frames themselves, whether or not their content is a clause that
+# states something ("he called for calm", "officials want to see more"), for
+# the sources table and for scoring against attribution corpora.
 
 CONTENT_RELS = ("ccomp", "csubj", "xcomp", "parataxis")
 QUOTES = {'"', "“", "”", "'", "‘", "’", "``", "''"}
@@ -186,51 +234,23 @@ def closes_quote(tree: Tree, verb: Word) -> bool:
     return any(q in text for q in QUOTES - {"'"}) or len([w for w in tree.words if base(w.deprel) != "punct"]) <= 6
 
 
-def attributions(tree: Tree) -> list[Source]:
+def attributions(tree: Tree, found: list[Frame] | None = None) -> list[Source]:
     """The outermost attribution frames of a sentence, each with its source and cue spans."""
-    lex = lexicons()
-    reporting = lex.words("attribution", "reporting_verbs")
-    intention = lex.words("attribution", "intention_verbs")
-    stance = lex.words("attribution", "stance_verbs")
-    found: list[tuple[Source, set[int]]] = []
-    for w in tree.words:
-        lemma = (w.lemma or w.text).lower()
-        # any verb whose agent puts a clause forward reports it ("Trump bragged that ...")
-        clausal = w.upos == "VERB" and bool(tree.children(w, "ccomp")) and is_agent(tree, tree.child(w, "nsubj"))
-        if clausal or lemma in reporting and w.upos in ("VERB", "AUX", "NOUN") or (w.upos == "VERB" and (lemma in intention or lemma in stance)):
-            content = _content_of(tree, w)
-            if content is None and lemma in stance and is_agent(tree, tree.child(w, "nsubj")):
-                content = tree.child(w, "obj")  # "Graham endorsed the plan": the stance is the content
-            if content is None:
-                if not (w.upos == "VERB" and lemma in reporting and tree.child(w, "nsubj") is not None and closes_quote(tree, w)):
-                    continue
-                content = w  # "..., Trump said." after a quotation in the sentences before
-            subj = tree.child(w, "nsubj") or next((o for o in tree.children(w, "obl") if o.deprel == "obl:agent"), None)
-            if subj is None and base(w.deprel) in ("conj", "xcomp"):
-                host = tree.head_of(w)
-                subj = tree.child(host, "nsubj") if host is not None else None
-            src = _source(tree, subj, verb_cue(tree, w))
-            content_ids = {x.id for x in tree.subtree(content)}
-            if content.id == w.head or content.id == w.id:  # the host of a parenthetical frame
-                content_ids -= {x.id for x in tree.subtree(w)}
-            found.append((src, content_ids))
-        for obl in tree.children(w, "obl", "advcl", "nmod"):
-            case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
-            if case:
-                found.append((_source(tree, obl, [case[0], *tree.children(case[0], "fixed")]), set()))
-    found += [(src, set()) for src in speaker_labels(tree)]
+    found = frames(tree) if found is None else found
     # a frame inside another frame's content, or inside a quotation, is part of what
     # that source reports, not an attribution of the author's
-    inner: set[int] = set().union(*(ids for _, ids in found)) if found else set()
+    inner: set[int] = set().union(*(f.content for f in found)) if found else set()
     out = []
-    for src, _ in found:
-        cue = src.cue_span
+    for f in found:
+        cue = f.source.cue_span
+        if not f.listed:
+            continue
         if cue is not None and (
             inside_quote(tree.text, cue.start_char)
             or any(w.id in inner for w in tree.words if word_span(w)[0] >= cue.start_char and word_span(w)[1] <= cue.end_char)
         ):
             continue
-        out.append(src)
+        out.append(f.source)
     return out
 
 
@@ -268,6 +288,62 @@ def _labelled(tree: Tree, name: list[Word], cue_words: list[Word]) -> Source:
     span, cue = _span(tree, name), _span(tree, cue_words)
     assert span is not None and cue is not None
     return Source(text=span.text, source_type="person", cue=cue.text, span=span, cue_span=cue)
+
+
+def quotations(text: str) -> list[tuple[int, int]]:
+    """Quoted stretches of a text, as (start, end) offsets including the marks.
+
+    Curly quotes pair up; straight double quotes alternate. A quotation left
+    open at the end of its paragraph (news style for a quote that goes on in
+    the next paragraph) ends there.
+    """
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        opened: int | None = None
+        for i, ch in enumerate(para):
+            if opened is None and ch in "“\"":
+                opened = i
+            elif opened is not None and (ch == "”" or (ch == '"' and para[opened] == '"')):
+                out.append((pos + opened, pos + i + 1))
+                opened = None
+        if opened is not None:
+            out.append((pos + opened, pos + len(para)))
+        pos += len(para) + 1
+    return out
+
+
+def quote_speakers(text: str, found: list[Frame], reach: int = 40) -> list[tuple[int, int, Source]]:
+    """Who speaks each quotation: the nearest frame whose cue sits just after it or just before it.
+
+    '“We will win. They know it,” he said.' and 'He said: “We will win. They know
+    it.”' give both sentences to "he", which a frame inside one sentence cannot.
+    """
+    cues = [(f.source.cue_span.start_char, f.source.cue_span.end_char, f.source) for f in found if f.listed and f.source.cue_span is not None]
+    out = []
+    for start, end in quotations(text):
+        best: tuple[int, Source] | None = None
+        for a, b, src in cues:
+            if start <= a < end:
+                continue  # a frame inside the quotation is the speaker's own
+            gap = a - end if a >= end else start - b
+            between = text[end:a] if a >= end else text[b:start]
+            if 0 <= gap <= reach and "\n" not in between and (best is None or gap < best[0]):
+                best = (gap, src)
+        if best is not None:
+            out.append((start, end, best[1]))
+    return out
+
+
+def with_speaker(chain: list[Source], at: int, speakers: list[tuple[int, int, Source]]) -> list[Source]:
+    """A claim inside a quotation is its speaker's: the speaker goes first in its chain."""
+    for start, end, src in speakers:
+        if start <= at < end:
+            inside = all(s.cue_span is None or start <= s.cue_span.start_char < end for s in chain)
+            if inside and src not in chain:
+                return [src, *chain]
+            break
+    return chain
 
 
 def inside_quote(text: str, pos: int) -> bool:
