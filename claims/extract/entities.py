@@ -8,6 +8,7 @@ data (``lexicons/entities.yml``), extendable with a user file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,11 +68,24 @@ def mentions(doc: Document, start: int, end: int, aliases: str | None = None) ->
         for m in table.pattern.finditer(text, start, end):
             canon, label = table.by_alias[m.group(1).lower()]
             found.append(Mention(m.group(1), m.start(1), m.end(1), label, canon))
-    for ent in doc.ents:
-        if ent.type not in KEEP or ent.start_char < start or ent.end_char > end:
+    ents = _kept_entities(doc)
+    for ent_start, ent_end, ent_type, ent_text in ents[bisect_left(ents, (start,)) :]:
+        if ent_start >= end:
+            break
+        if ent_end > end or any(m.start_char < ent_end and ent_start < m.end_char for m in found):
             continue
-        if any(m.start_char < ent.end_char and ent.start_char < m.end_char for m in found):
-            continue
-        canon, label = canonical(ent.text, ent.type, table)
-        found.append(Mention(ent.text, ent.start_char, ent.end_char, label, canon))
+        canon, label = canonical(ent_text, ent_type, table)
+        found.append(Mention(ent_text, ent_start, ent_end, label, canon))
     return sorted(found, key=lambda m: m.start_char)
+
+
+def _kept_entities(doc: Document) -> list[tuple[int, int, str, str]]:
+    """The document's NER spans of the kept types, by offset: read once per document, not once per claim."""
+    ents = doc.ents
+    cached = getattr(doc, "_claims_kept_entities", None)
+    if cached is None or cached[0] is not ents:  # built, or rebuilt (build_ents) since
+        kept = sorted((e.start_char, e.end_char, e.type, e.text) for e in ents if e.type in KEEP)
+        cached = (ents, kept)
+        doc._claims_kept_entities = cached  # type: ignore[attr-defined]
+    out: list[tuple[int, int, str, str]] = cached[1]
+    return out

@@ -31,15 +31,20 @@ class Tree:
         self.by_id: dict[int, Word] = {w.id: w for w in self.words}
         self.kids: dict[int, list[Word]] = {w.id: [] for w in self.words}
         self.kids[0] = []
+        # the extractors ask for children by relation hundreds of times a sentence:
+        # each child with its relation and the relation's base, read once
+        self._rels: dict[int, list[tuple[Word, str, str]]] = {w.id: [] for w in self.words}
+        self._rels[0] = []
         for w in self.words:
             self.kids.setdefault(w.head or 0, []).append(w)
+            rel = w.deprel or ""
+            self._rels.setdefault(w.head or 0, []).append((w, rel, base(rel)))
 
     def children(self, word: Word, *rels: str) -> list[Word]:
         """Children, optionally only those whose relation (or its base) is in ``rels``."""
-        out = self.kids.get(word.id, [])
         if not rels:
-            return out
-        return [c for c in out if c.deprel in rels or base(c.deprel) in rels]
+            return self.kids.get(word.id, [])
+        return [c for c, rel, b in self._rels.get(word.id, ()) if rel in rels or b in rels]
 
     def child(self, word: Word, *rels: str) -> Word | None:
         found = self.children(word, *rels)
@@ -59,15 +64,14 @@ class Tree:
     def subtree(self, word: Word, exclude: set[int] | None = None) -> list[Word]:
         """The word and its descendants in sentence order, without the subtrees of ``exclude``."""
         exclude = exclude or set()
-        out, stack, seen = [], [word], set()
+        ids, stack = set(), [word.id]
         while stack:
-            w = stack.pop()
-            if w.id in seen:
+            i = stack.pop()
+            if i in ids:
                 continue
-            seen.add(w.id)
-            out.append(w)
-            stack.extend(c for c in self.kids.get(w.id, []) if c.id not in exclude)
-        return sorted(out, key=lambda w: w.id)
+            ids.add(i)
+            stack.extend(c.id for c in self.kids.get(i, ()) if c.id not in exclude)
+        return [self.by_id[i] for i in sorted(ids)]
 
     def span(self, words: Iterable[Word]) -> tuple[int, int] | None:
         offsets = [word_span(w) for w in words]
