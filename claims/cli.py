@@ -83,6 +83,13 @@ def cli() -> None:
 @click.option("--title", help="Title for the documents (overrides their own).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Extra entity aliases (YAML, same format as the shipped table).")
 @click.option("--max-bytes", default=10_000_000, show_default=True, help="Refuse files larger than this many bytes.")
+@click.option(
+    "--max-chars",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Refuse documents longer than this many characters (parsing takes about 2 minutes per million).",
+)
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Parser processes (one writer).")
 @handle_errors
 def ingest(
@@ -94,6 +101,7 @@ def ingest(
     title: str | None,
     aliases: str | None,
     max_bytes: int,
+    max_chars: int,
     jobs: int,
 ) -> None:
     """Parse documents (files or folders) and store their claims.
@@ -105,6 +113,12 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .ingest import parse_date
+    from .nlp import lite
+    from .nlp.parse import stanza_models_present
+
+    if parser in ("spacy", "conllu") or (parser == "auto" and not stanza_models_present()):
+        # no stanza pipeline in this process: spaCy and stanza's data model without torch (2-6 s less)
+        lite.import_without_torch(spacy=jobs == 1 and parser != "conllu")
     from .pipeline import Ingest
 
     default_date = parse_date(date_, "--date") if date_ else None
@@ -119,7 +133,9 @@ def ingest(
         disable=quiet, transient=True,
     ) as bar:
         task = bar.add_task("ingesting", total=None)
-        result = job.run(list(paths), date=default_date, max_bytes=max_bytes, progress=lambda _p: bar.advance(task))
+        result = job.run(
+            list(paths), date=default_date, max_bytes=max_bytes, max_chars=max_chars, progress=lambda _p: bar.advance(task)
+        )
     for p in result.problems:
         fix = f" (fix: {p.fix})" if p.fix else ""
         click.echo(f"error: {p.path}: {p.message}{fix}", err=True)

@@ -34,6 +34,13 @@ SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | CONLLU_SUFFIXES
 # A whole book is ~1 MB; larger files are almost always mistakes, and a parse of a
 # 20 MB document needs hours and tens of GB (JSON Lines archives can pass --max-bytes).
 DEFAULT_MAX_BYTES = 10_000_000
+# Per document, in characters after decoding: spaCy's own default `nlp.max_length`, about a
+# 600-page book. Parsing runs at roughly 10,000 characters a second per process here, so this is
+# about two minutes; a 10 MB text would take half an hour or more. Longer documents are refused
+# (`--max-chars` raises the limit); documents over `PARSE_CHUNK_CHARS` are parsed in pieces cut
+# at paragraph breaks (claims.nlp.parse), so memory stays bounded whatever the limit.
+DEFAULT_MAX_CHARS = 1_000_000
+PARSE_SECONDS_PER_MILLION_CHARS = 120  # for the message only: measured with the spaCy fallback
 
 # " date 2023-11-08 Recent intelligence ..." or "date: 2023-11-08\n..."
 DATE_MARKER = re.compile(r"\A\s*date\s*[:=]?\s*(\d{4}-\d{1,2}-\d{1,2})[ \t]*(?:\r?\n)?[ \t]*", re.I)
@@ -266,12 +273,35 @@ def from_conllu(raw: str, path: str, default_date: str | None) -> SourceDocument
 
 
 def read_path(
-    path: Path, default_date: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    default_date: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> Iterator[SourceDocument | InputError]:
     """Every document in one file; a JSON Lines file may hold many.
 
     Problems are yielded, not raised, so that one bad line never loses the rest.
+    A document to parse that is longer than ``max_chars`` characters is a problem
+    (pre-parsed CoNLL-U is not parsed again, so it has no such limit).
     """
+    for item in _read_path(path, default_date, max_bytes):
+        if isinstance(item, SourceDocument) and item.conllu is None and len(item.text) > max_chars:
+            yield too_long(item.path, len(item.text), max_chars)
+        else:
+            yield item
+
+
+def too_long(path: str, n_chars: int, max_chars: int) -> InputError:
+    minutes = n_chars / 1_000_000 * PARSE_SECONDS_PER_MILLION_CHARS / 60
+    return InputError(
+        f"is too long to parse: {n_chars:,} characters, over the limit of {max_chars:,} "
+        f"(parsing it would take about {max(1, round(minutes)):,} minute(s))",
+        path=path,
+        fix="split it into smaller documents, or raise the limit with --max-chars",
+    )
+
+
+def _read_path(path: Path, default_date: str | None, max_bytes: int) -> Iterator[SourceDocument | InputError]:
     name = str(path)
     try:
         size = path.stat().st_size

@@ -204,6 +204,8 @@ class Proposition(SQLModel, table=True):
     n_claims: int = 0
     first_seen: str | None = None
     last_seen: str | None = None
+    # distinct (certainty, polarity) pairs among its claims: > 1 when the assessment changed
+    n_assessments: int = 0
 
 
 class Run(SQLModel, table=True):

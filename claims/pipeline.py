@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
-from stanza.models.common.doc import Document as StanzaDocument
 
 from . import __version__
 from . import model as m
 from .errors import ClaimsError, InputError, ModelNotAvailable
 from .extract import claims_of, extractor_version
 from .extract.types import ClaimCandidate
-from .ingest import DEFAULT_MAX_BYTES, SourceDocument, discover, read_path
+from .ingest import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, SourceDocument, discover, read_path
 from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
 from .nlp.parse import Parser, ParserInfo, load_parser, resolve_parser_name, stanza_models_present
-from .propositions import link_propositions
-from .store import delete_claims, engine_for, has_document, write_claims
+from .propositions import link_propositions, stale_predicates, unlink_predicates
+from .store import engine_for, has_document, replace_claims, table, write_claims
+
+if TYPE_CHECKING:
+    from stanza.models.common.doc import Document as StanzaDocument
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +69,13 @@ def _problem(e: ClaimsError) -> Problem:
 
 
 def read_documents(
-    paths: list[Path], date: str | None, max_bytes: int
+    paths: list[Path], date: str | None, max_bytes: int, max_chars: int = DEFAULT_MAX_CHARS
 ) -> Iterator[SourceDocument | InputError]:
     for item in discover(paths):
         if isinstance(item, InputError):
             yield item
         else:
-            yield from read_path(item, default_date=date, max_bytes=max_bytes)
+            yield from read_path(item, default_date=date, max_bytes=max_bytes, max_chars=max_chars)
 
 
 def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
@@ -155,6 +160,22 @@ def internal_error(path: str, stage: str, e: Exception) -> Problem:
 
 _worker: dict[str, Any] = {}
 
+# Parallel ingest: small batches keep the workers evenly loaded to the end of a run and let the
+# writer start early (one batch of 32 over 84 documents left one worker idle for a third of it);
+# a few batches per worker in flight keep them busy while the writer stores, with bounded memory.
+PARALLEL_BATCH_DOCS = 4
+PARALLEL_BATCH_CHARS = 40_000
+IN_FLIGHT_PER_JOB = 3
+MAX_CRASHES_IN_A_ROW = 3
+# Test hook: a worker given a document with this file name exits at once, as if killed
+# (with CRASH_ONCE_ENV set to a path, only the first time: the path is created then).
+CRASH_ENV = "CLAIMS_TEST_WORKER_EXIT_ON"
+CRASH_ONCE_ENV = "CLAIMS_TEST_WORKER_EXIT_ONCE"
+CRASHED_FIX = (
+    "ingest it again on its own; if it crashes again it is too big or too unusual for the parser "
+    "(split it, see --max-chars) or the machine ran out of memory (use fewer --jobs)"
+)
+
 
 def _init_worker(parser_name: str, aliases: str | None) -> None:
     _worker.update(name=parser_name, aliases=aliases, parser=None)
@@ -168,7 +189,65 @@ def _worker_parser() -> Parser:
 
 
 def _work(batch: list[SourceDocument]) -> list[Analysis | Problem]:
+    if crash := os.environ.get(CRASH_ENV):
+        _crash_hook(batch, crash)
     return list(analyse_batch(batch, _worker_parser, _worker["aliases"]))
+
+
+def _crash_hook(batch: list[SourceDocument], name: str) -> None:
+    if any(Path(d.path.split(":", 1)[0]).name == name for d in batch):
+        once = os.environ.get(CRASH_ONCE_ENV)
+        if once:
+            if Path(once).exists():
+                return
+            Path(once).touch()
+        os._exit(70)
+
+
+def parallel_batches(docs: Iterable[SourceDocument], max_docs: int, max_chars: int) -> Iterator[list[SourceDocument]]:
+    """Batches of at most ``max_docs`` documents and (unless one document is longer) ``max_chars`` characters."""
+    batch: list[SourceDocument] = []
+    chars = 0
+    for d in docs:
+        if batch and (len(batch) >= max_docs or chars + len(d.text) > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(d)
+        chars += len(d.text)
+    if batch:
+        yield batch
+
+
+def _finished(future: Future[Any]) -> bool:
+    """Done with a result (not cancelled, not failed by the crash of a worker)."""
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+class _Workers:
+    """A spawned process pool that can be replaced when one of its processes dies."""
+
+    def __init__(self, jobs: int, parser_name: str, aliases: str | None):
+        from .nlp import lite
+
+        self.jobs = jobs
+        self.ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
+        # the initializer lives in a module that imports no stanza, so that a spaCy worker can skip torch
+        self.initargs = (parser_name != "stanza", f"{__name__}:_init_worker", parser_name, aliases)
+        self.initializer = lite.init_worker
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=self.initializer, initargs=self.initargs)
+
+    def submit(self, batch: list[SourceDocument]) -> Future[list[Analysis | Problem]]:
+        return self.pool.submit(_work, batch)
+
+    def restart(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Ingest:
@@ -211,6 +290,7 @@ class Ingest:
         date: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         progress: Callable[[str], None] | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
     ) -> IngestResult:
         if self.parser_name == "stanza":
             # fail before anything is written when the parser asked for cannot run
@@ -240,7 +320,7 @@ class Ingest:
         seen: set[str] = set()
 
         def fresh() -> Iterator[SourceDocument]:
-            for item in read_documents(paths, date, max_bytes):
+            for item in read_documents(paths, date, max_bytes, max_chars):
                 if isinstance(item, InputError):
                     self._record(result, _problem(item))
                     if progress:
@@ -284,21 +364,85 @@ class Ingest:
         return result
 
     def _stream(self, docs: Iterator[SourceDocument], result: IngestResult) -> Iterator[Analysis]:
-        """Analyses in input order: in this process, or parsed by ``jobs`` worker processes."""
+        """Analyses in input order: in this process, or parsed by ``jobs`` worker processes.
+
+        A worker process that dies (killed, out of memory, a crash in the parser) loses the
+        batches in flight: their documents are parsed again one at a time in a fresh pool, and a
+        document that crashes a worker again is recorded as a problem. The others are stored.
+        """
         if self.jobs <= 1:
             for batch in batched(docs, self.batch_size):
                 yield from self._analyses(batch, result)
             return
-        name = resolve_parser_name(self.parser_name)
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
-        with ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(name, self.aliases)) as pool:
-            pending: deque[Future[list[Analysis | Problem]]] = deque()
-            for batch in batched(docs, self.batch_size):
-                pending.append(pool.submit(_work, batch))
-                while len(pending) > 2 * self.jobs:  # bounded: memory stays flat on big archives
-                    yield from self._collect(pending.popleft().result(), result)
+        workers = _Workers(self.jobs, resolve_parser_name(self.parser_name), self.aliases)
+        pending: deque[tuple[list[SourceDocument], Future[list[Analysis | Problem]]]] = deque()
+        try:
+            batches = parallel_batches(docs, min(self.batch_size, PARALLEL_BATCH_DOCS), PARALLEL_BATCH_CHARS)
+            for batch in batches:
+                pending.append((batch, workers.submit(batch)))
+                while len(pending) > IN_FLIGHT_PER_JOB * self.jobs:  # bounded: memory stays flat on big archives
+                    yield from self._settle(pending, workers, result)
             while pending:
-                yield from self._collect(pending.popleft().result(), result)
+                yield from self._settle(pending, workers, result)
+        finally:
+            workers.close()
+
+    def _settle(
+        self,
+        pending: deque[tuple[list[SourceDocument], Future[list[Analysis | Problem]]]],
+        workers: _Workers,
+        result: IngestResult,
+    ) -> Iterator[Analysis]:
+        """The oldest batch's analyses; after a worker crash, every batch in flight again, one document at a time."""
+        batch, future = pending.popleft()
+        try:
+            items = future.result()
+        except BrokenProcessPool:
+            in_flight = [(batch, future), *pending]
+            pending.clear()
+            lost = sum(len(b) for b, f in in_flight if not _finished(f))
+            log.warning(
+                "a parser process stopped unexpectedly (killed, out of memory or crashed): "
+                "parsing the %d document(s) it had in flight again, one at a time", lost
+            )
+            workers.restart()
+            crashes = 0
+            for b, f in in_flight:  # in input order
+                if _finished(f):  # done before the crash: nothing lost
+                    yield from self._collect(f.result(), result)
+                    continue
+                for d in b:
+                    alone = self._alone(d, workers)
+                    crashes = crashes + 1 if alone is None else 0
+                    if alone is None:
+                        if crashes >= MAX_CRASHES_IN_A_ROW:
+                            raise ClaimsError(
+                                f"the parser processes crashed on {crashes} documents in a row: stopped "
+                                "(the documents before them are stored)",
+                                path=d.path,
+                                fix="run again with --jobs 1 to see the error, or check the memory available",
+                            ) from None
+                        alone = [Problem(d.path, "crashed the parser process (it was killed, ran out of memory or crashed) and was not stored", CRASHED_FIX, "WorkerCrashed")]
+                    yield from self._collect(alone, result)
+            return
+        except ClaimsError:
+            raise  # e.g. the parser's model is not installed: the run cannot go on
+        except Exception as e:  # a bug outside the per-document guards: the batch is lost, not the run
+            items = [internal_error(d.path, "parsing", e) for d in batch]
+        yield from self._collect(items, result)
+
+    def _alone(self, d: SourceDocument, workers: _Workers) -> list[Analysis | Problem] | None:
+        """One document in the pool on its own; None if it crashed a worker again."""
+        try:
+            return workers.submit([d]).result()
+        except BrokenProcessPool:
+            log.warning("%s crashed a parser process again", d.path)
+            workers.restart()
+            return None
+        except ClaimsError:
+            raise
+        except Exception as e:
+            return [internal_error(d.path, "parsing", e)]
 
     def _collect(self, items: list[Analysis | Problem], result: IngestResult) -> Iterator[Analysis]:
         for item in items:
@@ -318,6 +462,7 @@ class Ingest:
                 yield item
 
     def _store(self, a: Analysis, run_id: int, result: IngestResult) -> None:
+        """The document, its sentences and its claims in one transaction, as executemany'd rows (no ORM objects)."""
         src = a.src
         doc = m.Document(
             id=src.id,
@@ -333,25 +478,26 @@ class Ingest:
             n_sentences=len(a.sentences),
             run_id=run_id,
         )
-        sentences = [
-            m.Sentence(
-                id=f"{doc.id}:{i}",
-                document_id=doc.id,
-                index=i,
-                text=src.text[start:end],
-                start_char=start,
-                end_char=end,
-                conllu=conllu,
-                parser=a.parser.name,
-                parser_version=a.parser.version,
-            )
+        sentences: list[dict[str, Any]] = [
+            {
+                "id": f"{doc.id}:{i}",
+                "document_id": doc.id,
+                "index": i,
+                "text": src.text[start:end],
+                "start_char": start,
+                "end_char": end,
+                "conllu": conllu,
+                "parser": a.parser.name,
+                "parser_version": a.parser.version,
+            }
             for i, (start, end, conllu) in enumerate(a.sentences)
         ]
         with Session(self.engine) as s:
-            s.add(doc)
-            s.add_all(sentences)
-            s.flush()
-            written = write_claims(s, doc, [x.id for x in sentences], a.candidates, a.parser.name, self.version)
+            conn = s.connection()
+            conn.execute(insert(table(m.Document)), [doc.model_dump()])
+            if sentences:
+                conn.execute(insert(table(m.Sentence)), sentences)
+            written = write_claims(s, doc, [x["id"] for x in sentences], a.candidates, a.parser.name, self.version)
             s.commit()
         result.stored.append(src.id)
         result.parser = result.parser or a.parser.name
@@ -367,7 +513,7 @@ class Ingest:
 
 def ingest(paths: list[Path], db: str | Path, **kwargs: Any) -> IngestResult:
     """Convenience wrapper: one run with default settings."""
-    run_kwargs = {k: kwargs.pop(k) for k in ("date", "max_bytes", "progress") if k in kwargs}
+    run_kwargs = {k: kwargs.pop(k) for k in ("date", "max_bytes", "max_chars", "progress") if k in kwargs}
     return Ingest(db, **kwargs).run(paths, **run_kwargs)
 
 
@@ -376,17 +522,25 @@ class ReextractResult:
     n_documents: int
     n_claims: int
     problems: list[Problem] = field(default_factory=list)
+    n_unchanged: int = 0  # claims left exactly as they were (rows and proposition link)
+    n_rewritten: int = 0  # claims whose rows changed but not what linking reads: proposition kept
+    n_relinked: int = 0  # claims linked again: every claim of a predicate with a claim new, changed for linking, or removed
+    n_removed: int = 0  # claims no longer extracted
 
 
 def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
     """Re-run the extractors on the stored parses (after a lexicon or rule change): no parser needed.
 
     Each document is replaced in its own transaction; one that fails keeps its
-    previous claims, is reported, and does not stop the others.
+    previous claims, is reported, and does not stop the others. Only claims whose rows
+    change are written. Linking is redone, in date order, for the predicates that have a
+    claim new, removed or changed in what linking reads (candidates never cross predicates);
+    the claims of other predicates keep their propositions and links.
     """
     engine = engine_for(db)
     version = extractor_version()
     result = ReextractResult(0, 0)
+    predicates: set[str] = set()
     with Session(engine) as s:
         run = m.Run(command="reextract", tool_version=__version__, extractor_version=version, settings={"aliases": aliases})
         s.add(run)
@@ -397,14 +551,15 @@ def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
         with Session(engine) as s:
             doc = s.get(m.Document, doc_id)
             assert doc is not None
-            sents = list(s.exec(select(m.Sentence).where(m.Sentence.document_id == doc_id).order_by(m.Sentence.index)))  # type: ignore[arg-type]
+            sents = s.connection().exec_driver_sql(
+                'SELECT id, conllu, parser FROM sentences WHERE document_id = ? ORDER BY "index"', (doc_id,)
+            ).all()
             if not sents:
                 continue
             try:
-                parsed = document_from_stored(doc.text, [x.conllu for x in sents])
+                parsed = document_from_stored(doc.text, [x[1] for x in sents])
                 candidates = list(claims_of(parsed, doc.doc_date, aliases))
-                delete_claims(s, doc_id)
-                written = write_claims(s, doc, [x.id for x in sents], candidates, sents[0].parser, version)
+                done = replace_claims(s, doc, [x[0] for x in sents], candidates, sents[0][2], version)
                 s.commit()
             except Exception as e:  # a bug: keep its traceback in the log, keep the old claims, go on
                 s.rollback()
@@ -415,15 +570,22 @@ def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
                 s.commit()
                 continue
         result.n_documents += 1
-        result.n_claims += len(written)
+        result.n_claims += len(done.claim_ids)
+        result.n_unchanged += done.unchanged
+        result.n_rewritten += done.rewritten
+        result.n_removed += len(done.removed)
+        predicates |= done.predicates
     with Session(engine) as s:
-        link_propositions(s, tidy=True)
-        done = s.get(m.Run, run_id)
-        assert done is not None
-        done.finished_at = m.utcnow()
-        done.n_documents = result.n_documents
-        done.n_failed = len(result.problems)
-        done.n_claims = result.n_claims
-        s.add(done)
+        # predicates with claims new, changed for linking or removed are linked again, whole and
+        # in date order (as a full relink would); the others keep their links
+        unlink_predicates(s, predicates | stale_predicates(s))
+        result.n_relinked = link_propositions(s, tidy=True)
+        done_run = s.get(m.Run, run_id)
+        assert done_run is not None
+        done_run.finished_at = m.utcnow()
+        done_run.n_documents = result.n_documents
+        done_run.n_failed = len(result.problems)
+        done_run.n_claims = result.n_claims
+        s.add(done_run)
         s.commit()
     return result

