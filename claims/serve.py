@@ -43,6 +43,8 @@ def datasette_args(
     if TEMPLATES.is_dir():
         args += ["--template-dir", str(TEMPLATES)]
     # facet suggestions cost ~2 s per table page on a 1M-claim archive (docs/performance.md);
-    # the facets a fact-checker uses are configured in metadata.yml
-    args += ["--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "1000", "--setting", "suggest_facets", "off"]
+    # the facets a fact-checker uses are configured in metadata.yml and linked from the table.
+    # "0" rather than "off": Datasette's command line reads both, and so does `claims bench`,
+    # which passes these settings to Datasette() as Python values (where "off" is truthy).
+    args += ["--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "1000", "--setting", "suggest_facets", "0"]
     return args

@@ -204,7 +204,7 @@ class _Generator:
         self.pick_publisher = Zipf(PUBLISHERS, 0.8)
         self.firm_cum = list(itertools.accumulate(f[-1] for f in FIRMNESS))
         # more documents in recent years: day index drawn with a rising density
-        self.propositions: dict[str, list] = {}  # key -> [id, label, n, first, last]
+        self.propositions: dict[str, list] = {}  # key -> [id, label, n, first, last, {assessments}]
 
     def day(self) -> str:
         return (FIRST_DAY + timedelta(days=int(N_DAYS * self.rnd.random() ** 0.7))).isoformat()
@@ -299,8 +299,12 @@ def generate(
                 progress(stats.claims)
     _flush(conn, buf)
     conn.executemany(
-        "insert into propositions (id, key, label, n_claims, first_seen, last_seen) values (?, ?, ?, ?, ?, ?)",
-        ((pid, key, label, n, lo, hi) for key, (pid, label, n, lo, hi) in g.propositions.items()),
+        "insert into propositions (id, key, label, n_claims, first_seen, last_seen, n_assessments)"
+        " values (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (pid, key, label, n, lo, hi, len(seen))
+            for key, (pid, label, n, lo, hi, seen) in g.propositions.items()
+        ),
     )
     stats.propositions = len(g.propositions)
     conn.execute(
@@ -310,6 +314,12 @@ def generate(
     conn.execute("COMMIT")
     for sql in restore:  # indexes: one sort each; triggers: back for later ingests
         conn.execute(sql)
+    # the per-entity claim counts its (dropped) insert trigger keeps during an ingest
+    conn.execute("DELETE FROM entity_claim_counts")
+    conn.execute(
+        "INSERT INTO entity_claim_counts (entity_id, n_claims)"
+        " SELECT entity_id, count(DISTINCT claim_id) FROM claim_entities GROUP BY entity_id"
+    )
     conn.execute("INSERT INTO claims_fts(claims_fts) VALUES ('rebuild')")
     conn.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild')")
     conn.execute("PRAGMA journal_mode=WAL")
@@ -499,10 +509,11 @@ def _claim(
     key = f"{(subj_ent[0] if subj_ent else subj.split()[-1]).lower()}|{lemma}|{(obj_ent[0] if obj_ent else obj.split()[-1]).lower()}"
     prop = g.propositions.get(key)
     if prop is None:
-        prop = g.propositions[key] = [len(g.propositions) + 1, text, 0, doc_date, doc_date]
+        prop = g.propositions[key] = [len(g.propositions) + 1, text, 0, doc_date, doc_date, set()]
     prop[2] += 1
     prop[3] = min(prop[3], doc_date)
     prop[4] = max(prop[4], doc_date)
+    prop[5].add((firm[1], negative))  # the assessment: certainty and polarity
     source_text, source_type, cue = (
         (src[0], src[1], chain[-1][4]) if src else (author, "author", None)
     )

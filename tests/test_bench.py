@@ -60,6 +60,26 @@ def test_synthetic_archive_is_consistent(archive: Path) -> None:
         archive,
         "select count(*) from propositions p where n_claims != (select count(*) from claims where proposition_id = p.id)",
     ) == [(0,)]
+    # the assessments stored on propositions (what assessment_changes relies on), and the
+    # per-entity claim counts (the entity facet), as refresh_counts and the triggers keep them
+    assert rows(
+        archive,
+        "select count(*) from propositions p where n_assessments != (select count(distinct"
+        " certainty || ', ' || polarity) from claims where proposition_id = p.id)",
+    ) == [(0,)]
+    assert rows(archive, "select count(*) from propositions where n_assessments > 1")[0][0] > 0
+    assert rows(
+        archive, "select entity_id, n_claims from entity_claim_counts where n_claims > 0 order by 1"
+    ) == rows(
+        archive,
+        "select entity_id, count(distinct claim_id) from claim_entities group by 1 order by 1",
+    )
+    # the indexes and triggers of store.FTS_SQL, rebuilt after the load
+    names = {n for (n,) in rows(archive, "select name from sqlite_master")}
+    assert {
+        "ix_claims_proposition_date", "ix_claim_entities_entity_claim", "ix_claim_entities_text_nocase",
+        "ix_sentences_uncovered", "ix_propositions_n_claims", "ix_claims_sources", "entity_claim_counts_ai",
+    } <= names  # fmt: skip
     # offsets point at the words they name, in the document text
     for sql in (
         "select count(*) from sentences s join documents d on d.id = s.document_id where substr(d.text, s.start_char + 1, s.end_char - s.start_char) != s.text",

@@ -159,10 +159,18 @@ def test_claims_table_reads_like_a_report(ds, desk_db):
     dates = [r["doc_date"] for r in data["rows"]]
     assert dates == sorted(dates, reverse=True), "newest first by default"
     assert len(dates) == query(desk_db, "select count(*) from claims")[0][0]
-    assert set(data["facet_results"]) >= {
+    # no default facet (Datasette runs facets one after another, each a pass over a large
+    # archive); every one is a link away
+    assert data["facet_results"] == {}
+    facets = "&".join(
+        f"_facet={f}"
+        for f in ("certainty", "hedge_level", "polarity", "source_type", "source_text", "document_id", "doc_month")
+    )
+    more = get_json(ds, f"/claims/claims.json?{facets}&_facet_entity=canonical&_size=max")
+    assert set(more["facet_results"]) == {
         "certainty", "hedge_level", "polarity", "source_type", "source_text", "mentions", "document_id", "doc_month",
     }  # fmt: skip
-    months = {r["value"]: r["count"] for r in data["facet_results"]["doc_month"]["results"]}
+    months = {r["value"]: r["count"] for r in more["facet_results"]["doc_month"]["results"]}
     assert (
         months["2023-11"]
         == query(desk_db, "select count(*) from claims where doc_month = '2023-11'")[0][0]
@@ -170,6 +178,13 @@ def test_claims_table_reads_like_a_report(ds, desk_db):
 
     html = get(ds, "/claims/claims").text
     assert "Claims report" in html
+    # the links that add the other facets, keeping the current filters
+    assert 'href="/claims/claims?_facet=certainty"' in html
+    assert 'href="/claims/claims?_facet_entity=canonical"' in html
+    filtered = get(ds, "/claims/claims?polarity=negative&_facet=certainty").text
+    assert 'href="/claims/claims?polarity=negative&amp;_facet=certainty&amp;_facet=source_text"' in filtered
+    links = filtered.split('class="cl-facet-links')[1].split("</p>")[0]
+    assert ">certainty</a>" not in links and ">source</a>" in links  # shown facets are not offered
     # report columns in reading order, with friendly headings
     thead = html[html.index('<table class="rows-and-columns cl-report">') :]
     thead = thead[: thead.index("</thead>")]
@@ -271,19 +286,71 @@ def test_entity_facet_and_filter(ds, desk_db):
     assert 'mention "Iran"' in data["human_description_en"]
     facet = {
         r["value"]: r
-        for r in get_json(ds, "/claims/claims.json")["facet_results"]["mentions"]["results"]
+        for r in get_json(ds, "/claims/claims.json?_facet_entity=canonical&_facet_size=max")[
+            "facet_results"
+        ]["mentions"]["results"]
     }
     assert facet["Iran"]["count"] >= expected
     assert "_entity=Iran" in facet["Iran"]["toggle_url"]
-    selected = get_json(ds, "/claims/claims.json?_entity=Iran")["facet_results"]["mentions"][
-        "results"
-    ]
+    # unfiltered, the counts come from the mention index alone: claims per canonical name
+    assert {v: r["count"] for v, r in facet.items()} == dict(
+        query(
+            desk_db,
+            "select e.canonical, count(distinct ce.claim_id) from claim_entities ce"
+            " join entities e on e.id = ce.entity_id group by e.canonical",
+        )
+    )
+    selected = get_json(ds, "/claims/claims.json?_entity=Iran&_facet_entity=canonical")[
+        "facet_results"
+    ]["mentions"]["results"]
     assert any(r["selected"] and r["value"] == "Iran" for r in selected)
     # a facet on a column, combined with the entity filter
     combined = get_json(
         ds, "/claims/claims.json?_entity=Iran&certainty=certain&_shape=objects&_size=max"
     )
     assert combined["rows"] and all(r["certainty"] == "certain" for r in combined["rows"])
+
+
+def test_entity_facet_counts_follow_the_filters(ds, desk_db):
+    def facet(path: str) -> dict[str, int]:
+        data = get_json(ds, path + "&_facet_entity=canonical&_facet_size=max")
+        return {r["value"]: r["count"] for r in data["facet_results"]["mentions"]["results"]}
+
+    def expected(where: str, params: tuple[Any, ...] = ()) -> dict[str, int]:
+        return dict(
+            query(
+                desk_db,
+                "select e.canonical, count(distinct ce.claim_id) from claims c"
+                " join claim_entities ce on ce.claim_id = c.id join entities e on e.id = ce.entity_id"
+                f" where {where} group by e.canonical",
+                params,
+            )
+        )
+
+    certain = facet("/claims/claims.json?certainty=certain")
+    assert certain and certain == expected("c.certainty = 'certain'")
+    assert certain != expected("1")  # the filter changes the counts
+    searched = facet("/claims/claims.json?_search=militia")
+    assert searched == expected(
+        "c.rowid in (select rowid from claims_fts where claims_fts match 'militia')"
+    )
+    # the entity filter itself: claims that mention Iran, and what else they mention
+    iran = facet("/claims/claims.json?_entity=Iran")
+    assert iran == expected(
+        "c.id in (select ce2.claim_id from claim_entities ce2 join entities e2 on e2.id = ce2.entity_id"
+        " where e2.canonical = 'Iran' collate nocase or ce2.text = 'Iran' collate nocase)"
+    )
+
+
+def test_propositions_know_how_many_assessments_they_had(desk_db):
+    """n_assessments (kept by refresh_counts at link time) is what assessment_changes relies on."""
+    rows = query(
+        desk_db,
+        "select p.n_assessments, (select count(distinct c.certainty || ', ' || c.polarity)"
+        " from claims c where c.proposition_id = p.id) from propositions p",
+    )
+    assert rows and all(stored == actual for stored, actual in rows)
+    assert any(stored > 1 for stored, _ in rows)
 
 
 # --- canned queries -----------------------------------------------------------------
