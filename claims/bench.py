@@ -1007,7 +1007,7 @@ def report(res: Results, provisional: str | None = None) -> str:
         out += ["", "## Parallel ingest", ""]
         out.append(
             "`claims ingest --jobs N` as a subprocess on the same texts, wall time including interpreter start-up and "
-            "every model load (the main process and each worker load the parser), CPU time of the process tree, peak "
+            "every model load (with one job the process loads the parser; with N, each worker does and the main process only writes), CPU time of the process tree, peak "
             "RSS summed over the process tree. Start-up is the same command on the first document alone; "
             "\"excluding start-up\" is the difference:"
         )
