@@ -150,15 +150,20 @@ class Attribution(SQLModel, table=True):
     cue_end: int | None = None
 
 
-class HedgeCueRow(SQLModel, table=True):
-    __tablename__ = "hedge_cues"
+class HedgeCueBase(SQLModel):
+    """A hedge cue as stored and as exported: its words, offsets and kind."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    claim_id: str = Field(foreign_key="claims.id", index=True)
     text: str
     start_char: int
     end_char: int
     kind: HedgeKind = Field(index=True)
+
+
+class HedgeCueRow(HedgeCueBase, table=True):
+    __tablename__ = "hedge_cues"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(foreign_key="claims.id", index=True)
 
 
 class TimeRefRow(SQLModel, table=True):
@@ -244,11 +249,8 @@ class Problem(SQLModel, table=True):
 # when the two drift apart.
 
 
-class HedgeCueOut(SQLModel):
-    text: str
-    start_char: int
-    end_char: int
-    kind: HedgeKind
+class HedgeCueOut(HedgeCueBase):
+    pass
 
 
 class AttributionLink(SQLModel):
