@@ -486,15 +486,24 @@ def parallel(s: Settings, folder: Path, work: Path) -> dict[str, Any]:
     one.mkdir()
     first = sorted(p for p in folder.iterdir() if p.is_file())[0]
     shutil.copy(first, one / first.name)
-    runs = []
-    for jobs in (1, s.jobs):
+    counts = (1, s.jobs)
+    starts = {}
+    for jobs in counts:
         s.log(f"parallel ingest: --jobs {jobs} (start-up: one document)")
-        start = cli_ingest(one, work / f"jobs-{jobs}-one.db", jobs, name)
-        s.log(f"parallel ingest: --jobs {jobs}")
-        run = cli_ingest(folder, work / f"jobs-{jobs}.db", jobs, name)
-        run["startup_wall_s"] = start["wall_s"]
-        run["startup_cpu_s"] = start["cpu_s"]
-        run["wall_excl_startup_s"] = round(run["wall_s"] - start["wall_s"], 2)
+        starts[jobs] = cli_ingest(one, work / f"jobs-{jobs}-one.db", jobs, name)
+    # interleaved repeats, best of each: on a shared VM a single run of either varies by ~25 %
+    tries: dict[int, list[dict[str, Any]]] = {jobs: [] for jobs in counts}
+    for r in range(s.repeats):
+        for jobs in counts:
+            s.log(f"parallel ingest {r + 1}/{s.repeats}: --jobs {jobs}")
+            tries[jobs].append(cli_ingest(folder, work / f"jobs-{jobs}-{r}.db", jobs, name))
+    runs = []
+    for jobs in counts:
+        run = min(tries[jobs], key=lambda x: x["wall_s"])
+        run["all_wall_s"] = [x["wall_s"] for x in tries[jobs]]
+        run["startup_wall_s"] = starts[jobs]["wall_s"]
+        run["startup_cpu_s"] = starts[jobs]["cpu_s"]
+        run["wall_excl_startup_s"] = round(run["wall_s"] - starts[jobs]["wall_s"], 2)
         runs.append(run)
     return {
         "runs": runs,
@@ -1042,6 +1051,12 @@ def report(res: Results, provisional: str | None = None) -> str:
             f"{jb.get('speedup_excl_startup', '?')}× excluding start-up. Load average at the end: "
             f"{' / '.join(str(x) for x in jb.get('load_average', []))}.",
         ]
+        if all("all_wall_s" in r for r in jb["runs"]):
+            out += [
+                "",
+                f"{len(r1['all_wall_s'])} interleaved run(s) each, best shown; all runs (wall s): "
+                + "; ".join(f"jobs {r['jobs']}: {', '.join(_f(x) for x in r['all_wall_s'])}" for r in jb["runs"]),
+            ]
 
     if rx := S.get("reextract"):
         ok = "met" if rx["speedup_wall"] >= 10 else "**missed**"
@@ -1209,7 +1224,7 @@ def _command() -> Any:
     @click.option(
         "--repeats",
         type=int,
-        help="Interleaved repeats of the throughput runs (default 2; quick 1).",
+        help="Interleaved repeats of the throughput and --jobs runs (default 2; quick 1).",
     )
     @click.option(
         "--jobs",
