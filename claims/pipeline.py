@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,12 +75,6 @@ def read_documents(
             yield item
         else:
             yield from read_path(item, default_date=date, max_bytes=max_bytes, max_chars=max_chars)
-
-
-def batched(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, n)):
-        yield chunk
 
 
 def fallback_title(text: str, words: int = 10) -> str:
@@ -204,12 +197,12 @@ def _crash_hook(batch: list[SourceDocument], name: str) -> None:
         os._exit(70)
 
 
-def parallel_batches(docs: Iterable[SourceDocument], max_docs: int, max_chars: int) -> Iterator[list[SourceDocument]]:
+def doc_batches(docs: Iterable[SourceDocument], max_docs: int, max_chars: int | None = None) -> Iterator[list[SourceDocument]]:
     """Batches of at most ``max_docs`` documents and (unless one document is longer) ``max_chars`` characters."""
     batch: list[SourceDocument] = []
     chars = 0
     for d in docs:
-        if batch and (len(batch) >= max_docs or chars + len(d.text) > max_chars):
+        if batch and (len(batch) >= max_docs or (max_chars is not None and chars + len(d.text) > max_chars)):
             yield batch
             batch, chars = [], 0
         batch.append(d)
@@ -371,14 +364,13 @@ class Ingest:
         document that crashes a worker again is recorded as a problem. The others are stored.
         """
         if self.jobs <= 1:
-            for batch in batched(docs, self.batch_size):
+            for batch in doc_batches(docs, self.batch_size):
                 yield from self._analyses(batch, result)
             return
         workers = _Workers(self.jobs, resolve_parser_name(self.parser_name), self.aliases)
         pending: deque[tuple[list[SourceDocument], Future[list[Analysis | Problem]]]] = deque()
         try:
-            batches = parallel_batches(docs, min(self.batch_size, PARALLEL_BATCH_DOCS), PARALLEL_BATCH_CHARS)
-            for batch in batches:
+            for batch in doc_batches(docs, min(self.batch_size, PARALLEL_BATCH_DOCS), PARALLEL_BATCH_CHARS):
                 pending.append((batch, workers.submit(batch)))
                 while len(pending) > IN_FLIGHT_PER_JOB * self.jobs:  # bounded: memory stays flat on big archives
                     yield from self._settle(pending, workers, result)
@@ -507,8 +499,13 @@ class Ingest:
     def _record(self, result: IngestResult, problem: Problem) -> None:
         result.problems.append(problem)
         with Session(self.engine) as s:
-            s.add(m.Problem(run_id=result.run_id, path=problem.path, error=problem.error, message=problem.message, fix=problem.fix))
+            record_problem(s, result.run_id, problem)
             s.commit()
+
+
+def record_problem(s: Session, run_id: int | None, problem: Problem) -> None:
+    """A problems row for the run (in the caller's transaction)."""
+    s.add(m.Problem(run_id=run_id, path=problem.path, error=problem.error, message=problem.message, fix=problem.fix))
 
 
 def ingest(paths: list[Path], db: str | Path, **kwargs: Any) -> IngestResult:
@@ -566,7 +563,7 @@ def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
                 log.exception("re-extracting %s failed", doc.path or doc_id)
                 problem = Problem(doc.path or doc_id, f"re-extraction failed ({type(e).__name__}: {e})", "report this as a bug; the document keeps its previous claims", "InternalError")
                 result.problems.append(problem)
-                s.add(m.Problem(run_id=run_id, path=problem.path, error=problem.error, message=problem.message, fix=problem.fix))
+                record_problem(s, run_id, problem)
                 s.commit()
                 continue
         result.n_documents += 1

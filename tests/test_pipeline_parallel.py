@@ -14,7 +14,7 @@ import pytest
 from helpers import count, rows
 
 from claims.bench import generated_documents
-from claims.pipeline import CRASH_ENV, CRASH_ONCE_ENV, Ingest, parallel_batches
+from claims.pipeline import CRASH_ENV, CRASH_ONCE_ENV, Ingest, doc_batches
 
 CLAIMS_EXE = shutil.which("claims") or str(Path(sys.executable).with_name("claims"))
 N_DOCS = 8
@@ -45,7 +45,7 @@ def test_parallel_batches_are_small_and_keep_the_order():
             self.n, self.text = n, "x" * size
 
     docs = [D(i, 10) for i in range(10)] + [D(10, 500), D(11, 10)]
-    batches = list(parallel_batches(docs, 4, 100))
+    batches = list(doc_batches(docs, 4, 100))
     assert [d.n for b in batches for d in b] == list(range(12))
     assert all(len(b) <= 4 for b in batches)
     assert [d.n for d in batches[-2]] == [10]  # longer than the character bound: on its own

@@ -10,6 +10,7 @@ is followed outward, so the chain runs from the outermost source inward.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
@@ -320,10 +321,17 @@ def quote_speakers(text: str, found: list[Frame], reach: int = 40) -> list[tuple
     it.”' give both sentences to "he", which a frame inside one sentence cannot.
     """
     cues = [(f.source.cue_span.start_char, f.source.cue_span.end_char, f.source) for f in found if f.listed and f.source.cue_span is not None]
+    # the cues that can be in reach, by where they start and where they end (long texts have many of both)
+    by_start = sorted(range(len(cues)), key=lambda i: cues[i][0])
+    by_end = sorted(range(len(cues)), key=lambda i: cues[i][1])
+    starts = [cues[i][0] for i in by_start]
+    ends = [cues[i][1] for i in by_end]
     out = []
     for start, end in quotations(text):
+        near = by_start[bisect_left(starts, end) : bisect_right(starts, end + reach)]
+        near += by_end[bisect_left(ends, start - reach) : bisect_right(ends, start)]
         best: tuple[int, Source] | None = None
-        for a, b, src in cues:
+        for a, b, src in (cues[i] for i in sorted(set(near))):  # in sentence order, as the frames came
             if start <= a < end:
                 continue  # a frame inside the quotation is the speaker's own
             gap = a - end if a >= end else start - b
@@ -336,13 +344,18 @@ def quote_speakers(text: str, found: list[Frame], reach: int = 40) -> list[tuple
 
 
 def with_speaker(chain: list[Source], at: int, speakers: list[tuple[int, int, Source]]) -> list[Source]:
-    """A claim inside a quotation is its speaker's: the speaker goes first in its chain."""
-    for start, end, src in speakers:
+    """A claim inside a quotation is its speaker's: the speaker goes first in its chain.
+
+    ``speakers`` is in text order and quotations never overlap: the one that can hold ``at`` is
+    the last to start at or before it.
+    """
+    i = bisect_right(speakers, at, key=lambda sp: sp[0]) - 1
+    if i >= 0:
+        start, end, src = speakers[i]
         if start <= at < end:
             inside = all(s.cue_span is None or start <= s.cue_span.start_char < end for s in chain)
             if inside and src not in chain:
                 return [src, *chain]
-            break
     return chain
 
 

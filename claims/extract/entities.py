@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -68,24 +69,28 @@ def mentions(doc: Document, start: int, end: int, aliases: str | None = None) ->
         for m in table.pattern.finditer(text, start, end):
             canon, label = table.by_alias[m.group(1).lower()]
             found.append(Mention(m.group(1), m.start(1), m.end(1), label, canon))
-    ents = _kept_entities(doc)
-    for ent_start, ent_end, ent_type, ent_text in ents[bisect_left(ents, (start,)) :]:
-        if ent_start >= end:
-            break
-        if ent_end > end or any(m.start_char < ent_end and ent_start < m.end_char for m in found):
+    for ent_start, ent_end, ent_type, ent_text in entities_within(doc, start, end):
+        if ent_type not in KEEP or any(m.start_char < ent_end and ent_start < m.end_char for m in found):
             continue
         canon, label = canonical(ent_text, ent_type, table)
         found.append(Mention(ent_text, ent_start, ent_end, label, canon))
     return sorted(found, key=lambda m: m.start_char)
 
 
-def _kept_entities(doc: Document) -> list[tuple[int, int, str, str]]:
-    """The document's NER spans of the kept types, by offset: read once per document, not once per claim."""
+def entities_within(doc: Document, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
+    """The document's NER spans inside ``[start, end)`` as (start, end, type, text), by offset.
+
+    The spans are read from the Document once and kept on it (every claim of a document asks);
+    they are read again when the Document's entities are rebuilt.
+    """
     ents = doc.ents
-    cached = getattr(doc, "_claims_kept_entities", None)
-    if cached is None or cached[0] is not ents:  # built, or rebuilt (build_ents) since
-        kept = sorted((e.start_char, e.end_char, e.type, e.text) for e in ents if e.type in KEEP)
-        cached = (ents, kept)
-        doc._claims_kept_entities = cached  # type: ignore[attr-defined]
-    out: list[tuple[int, int, str, str]] = cached[1]
-    return out
+    cached = getattr(doc, "_claims_entities", None)
+    if cached is None or cached[0] is not ents:
+        cached = (ents, sorted((e.start_char, e.end_char, e.type, e.text) for e in ents))
+        doc._claims_entities = cached  # type: ignore[attr-defined]
+    spans: list[tuple[int, int, str, str]] = cached[1]
+    for span in spans[bisect_left(spans, (start,)) :]:
+        if span[0] >= end:
+            break
+        if span[1] <= end:
+            yield span

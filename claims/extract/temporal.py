@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from stanza.models.common.doc import Document
 
+from .entities import entities_within
 from .types import TimeRef
 
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -64,21 +65,10 @@ def resolve(text: str, doc_date: str) -> tuple[str | None, str | None]:
     return d.date().isoformat(), "day" if period != "time" else "time"
 
 
-def _time_entities(doc: Document) -> list[tuple[int, int]]:
-    """Offsets of the document's DATE and TIME entities, in entity order: found once per document, not per claim."""
-    ents = doc.ents
-    cached = getattr(doc, "_claims_time_entities", None)
-    if cached is None or cached[0] is not ents:  # built, or rebuilt (build_ents) since
-        cached = (ents, [(ent.start_char, ent.end_char) for ent in ents if ent.type in ("DATE", "TIME")])
-        doc._claims_time_entities = cached  # type: ignore[attr-defined]
-    spans: list[tuple[int, int]] = cached[1]
-    return spans
-
-
 def time_refs(doc: Document, start: int, end: int, doc_date: str) -> list[TimeRef]:
     """Time expressions inside ``[start, end)`` of the document text, resolved."""
     text = doc.text or ""
-    spans = [(s, e) for s, e in _time_entities(doc) if start <= s and e <= end]
+    spans = [(s, e) for s, e, kind, _ in entities_within(doc, start, end) if kind in ("DATE", "TIME")]
     for m in PATTERN.finditer(text, start, end):
         if not any(s <= m.start() < e or s < m.end() <= e for s, e in spans):
             spans.append((m.start(), m.end()))
