@@ -182,7 +182,7 @@ def test_evaluator_smoke(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     section = EVALUATORS[name](EVAL_DATA, limit=3 if name == "attribution" else 20)
     assert section.rows
     for row in section.rows:
-        assert row.ours is None or (not math.isnan(row.ours) and -1.0 <= row.ours <= 3.0), row
+        assert row.ours is not None and not math.isnan(row.ours) and -1.0 <= row.ours <= 3.0, row
 
 
 def test_cli_skips_missing_data(tmp_path: Path):

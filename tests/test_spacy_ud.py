@@ -150,7 +150,6 @@ def test_coordination_attaches_to_first_conjunct(nlp: Any) -> None:
 @pytest.mark.xfail(
     reason="en_core_web_sm reads 'weapons and funds' as coordinated nouns (funds conj of "
     "weapons); the hand-checked verb coordination needs a better parser",
-    strict=False,
 )
 def test_verb_coordination_and_shared_subject(nlp: Any) -> None:
     ws = one(nlp, "The group trains fighters, supplies weapons and funds operations.")
@@ -266,7 +265,6 @@ def test_relative_clause(nlp: Any) -> None:
 @pytest.mark.xfail(
     reason="en_core_web_sm tags 'funds' as a plural noun (nsubj of 'grown'), so the "
     "relative clause is lost before conversion",
-    strict=False,
 )
 def test_object_relative_clause(nlp: Any) -> None:
     ws = one(nlp, "The groups that Iran funds have grown.")
@@ -277,7 +275,6 @@ def test_object_relative_clause(nlp: Any) -> None:
 @pytest.mark.xfail(
     reason="en_core_web_sm attaches 'as well as' inside the first conjunct's NP; "
     "the hand-checked tree (Russia conj of Iran, as cc of Russia) needs a better parser",
-    strict=False,
 )
 def test_as_well_as_is_fixed_cc(nlp: Any) -> None:
     ws = one(nlp, "Iran as well as Russia supports the regime.")
