@@ -86,6 +86,10 @@ select c.id, c.text, c.start_char, c.end_char, c.sentence_id, c.certainty, c.pol
 from claims c join sentences s on s.id = c.sentence_id
 where c.id = :id
 """
+# the same for a page of claims in one query (the timeline's quotes, a source's claims)
+CLAIMS_IN_SENTENCES_SQL = CLAIM_IN_SENTENCE_SQL.replace(
+    "where c.id = :id", "where c.id in (select value from json_each(:ids))"
+)
 
 
 # --- Highlighting a claim inside its sentence --------------------------------
@@ -188,6 +192,21 @@ async def claim_in_sentence(
             ' <a class="cl-more" href="{}" title="the sentence, with its parse">sentence</a>'
         ).format(datasette.urls.row(database, "sentences", tilde_encode(info["sentence_id"])))
     return Markup('<div class="cl-sentence">{}</div>').format(html)
+
+
+async def claims_in_sentences(datasette: Any, database: str, claim_ids: list[str]) -> dict[str, Markup]:
+    """Each claim inside its sentence, highlighted, without links: one query for a page of claims."""
+    if not claim_ids:
+        return {}
+    result = await datasette.get_database(database).execute(
+        CLAIMS_IN_SENTENCES_SQL, {"ids": json.dumps(claim_ids)}
+    )
+    return {
+        info["id"]: Markup('<div class="cl-sentence">{}</div>').format(
+            highlight(info["sentence"], claim_spans(info))
+        )
+        for info in (dict(r) for r in result.rows)
+    }
 
 
 # --- Badges and links ---------------------------------------------------------
@@ -530,7 +549,15 @@ async def changed_propositions(
     if "n_assessments" not in await db.table_columns("propositions"):
         return []  # a database made before the column: the start panel goes without the list
     result = await db.execute(CHANGED_PROPOSITIONS_SQL, {"limit": limit})
-    return [dict(r, timeline_url=timeline_url(datasette, key=r["key"])) for r in result.rows]
+    return [
+        dict(
+            r,
+            timeline_url=timeline_url(datasette, key=r["key"]),
+            first_words=pair_words(r["first_assessment"] or ""),
+            last_words=pair_words(r["last_assessment"] or ""),
+        )
+        for r in result.rows
+    ]
 
 
 async def top_propositions(datasette: Any, database: str, limit: int = 8) -> list[dict[str, Any]]:
@@ -725,8 +752,9 @@ async def timeline(datasette: Any, request: Any) -> Response:
         limits = [int(n) for n in re.findall(r"\blimit\s+(\d+)", query["sql"], re.IGNORECASE)]
         if limits and len(rows) >= max(limits):
             truncated_at = len(rows)
+        quotes = await claims_in_sentences(datasette, database, [r["claim_id"] for r in rows])
         for r in rows:
-            r["quote"] = await claim_in_sentence(datasette, database, r["claim_id"], links=False)
+            r["quote"] = quotes.get(r["claim_id"])
             r["words"] = assessment_words(r["certainty"], r["polarity"])
             r["claim_url"] = datasette.urls.row(database, "claims", tilde_encode(r["claim_id"]))
             r["document_url"] = datasette.urls.row(

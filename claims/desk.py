@@ -11,11 +11,10 @@ when present without a change here. Document text is untrusted: it goes through
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sqlite3
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -268,7 +267,9 @@ async def document_page(datasette: Any, database: str, document_id: str) -> dict
 
 # --- the source page ------------------------------------------------------------------------
 
-SOURCE_LIMIT = 200
+SOURCE_LIMIT = 50  # claims listed, newest first; the claims report has them all
+CHANGED_WINDOW = 2000  # latest claims searched for changed assessments
+CHANGED_LIMIT = 20
 
 # ix_claims_source_nocase (store.FTS_SQL): a name's claims newest first, and its counts, from the index
 SOURCE_WHERE = {
@@ -288,29 +289,34 @@ async def source_page(datasette: Any, database: str, name: str, document: str) -
     where = SOURCE_WHERE[kind]
     params = {"name": source_name(name), "document": document}
     counts = [dict(r) for r in (await db.execute(
-        f"select c.certainty, c.polarity, c.source_type, count(*) as n, count(distinct c.document_id) as n_documents,"
-        f" min(c.doc_date) as first, max(c.doc_date) as last from claims c where {where}"
-        " group by c.certainty, c.polarity, c.source_type", params)).rows]  # fmt: skip
+        f"select c.certainty, c.polarity, c.source_type, count(*) as n, min(c.doc_date) as first, max(c.doc_date) as last"
+        f" from claims c where {where} group by c.certainty, c.polarity, c.source_type", params)).rows]  # fmt: skip
+    n_documents = (await db.execute(f"select count(distinct c.document_id) from claims c where {where}", params)).single_value()
     claims = [dict(r) for r in (await db.execute(
         f"select c.id, c.doc_date, c.source_text, c.certainty, c.polarity, c.hedge_level, c.attribution_cue, c.proposition_id,"
         f" p.label as proposition, {DOCUMENT_LABEL} as document, c.document_id from claims c"
         f" join documents d on d.id = c.document_id left join propositions p on p.id = c.proposition_id"
         f" where {where} order by c.doc_date desc, c.document_id, c.start_char limit {SOURCE_LIMIT}", params)).rows]  # fmt: skip
-    from .datasette_plugin import claim_in_sentence
+    from .datasette_plugin import claims_in_sentences
 
+    quotes = await claims_in_sentences(datasette, database, [c["id"] for c in claims])
     for c in claims:
-        c["quote"] = await claim_in_sentence(datasette, database, c["id"], links=False)
+        c["quote"] = quotes.get(c["id"])
         c["url"] = row_url(datasette, database, "claims", c["id"])
         c["document_url"] = row_url(datasette, database, "documents", c["document_id"])
         c["words"] = assessment_words(c["certainty"], c["polarity"])
         if c["proposition_id"] is not None:
             c["timeline_url"] = timeline_url(datasette, proposition=c["proposition_id"])
     # the propositions on which this source's own assessment changed: first and last, in date order
+    # among its latest CHANGED_WINDOW claims (newest first down ix_claims_source_nocase), so a
+    # source quoted 30,000 times costs what one quoted 2,000 times does
     changed = [dict(r) for r in (await db.execute(
         f"""select c.proposition_id, p.label as proposition, count(*) as n,
           count(distinct c.certainty || c.polarity) as n_distinct
-        from claims c join propositions p on p.id = c.proposition_id where {where}
-        group by c.proposition_id having n_distinct > 1 order by max(c.doc_date) desc limit 50""", params)).rows]  # fmt: skip
+        from (select c.proposition_id, c.certainty, c.polarity, c.doc_date from claims c where {where}
+              and c.proposition_id is not null order by c.doc_date desc limit {CHANGED_WINDOW}) c
+        join propositions p on p.id = c.proposition_id
+        group by c.proposition_id having n_distinct > 1 order by max(c.doc_date) desc limit {CHANGED_LIMIT}""", params)).rows]  # fmt: skip
     for p in changed:
         # the proposition's claims (ix_claims_proposition_date; "+" keeps SQLite off the source's index)
         ends = [dict(r) for r in (await db.execute(
@@ -337,7 +343,11 @@ async def source_page(datasette: Any, database: str, name: str, document: str) -
         "written": names,
         "types": sorted({x["source_type"] for x in counts}),
         "n": n,
-        "n_documents": max((x["n_documents"] for x in counts), default=0) if len(counts) == 1 else None,
+        "n_documents": n_documents,
+        "window": CHANGED_WINDOW if n > CHANGED_WINDOW else None,
+        "all_url": datasette.urls.table(database, "claims") + "?" + urllib.parse.urlencode(
+            {"document_id": document, "source_type": AUTHOR} if document
+            else {"source_text__like": params["name"], "source_type__not": AUTHOR}),
         "first": min((x["first"] for x in counts), default=None),
         "last": max((x["last"] for x in counts), default=None),
         "by_words": sorted(by_words.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)),
@@ -370,7 +380,7 @@ def render_report(path: str, claim: str, fmt: str, rating: str | None, reviewer:
     try:
         with Session(engine) as s:
             # a ClaimReview is dated the day it is made; the other reports carry no wall-clock time
-            today = datetime.now(timezone.utc).date().isoformat() if fmt == "claimreview" else None
+            today = datetime.now(UTC).date().isoformat() if fmt == "claimreview" else None
             rep = build_report(s, claim=claim, generated_at=today)
             extra = {"rating": rating, "reviewer": reviewer} if fmt == "claimreview" else {}
             return render(s, rep, fmt, **extra)
@@ -396,7 +406,3 @@ async def report_response(datasette: Any, database: str, args: Any) -> tuple[int
     ctype, ext = REPORT_TYPES[fmt]
     name = f"claim-{re.sub(r'[^A-Za-z0-9]+', '-', claim)}.{ext}" if ext else None
     return 200, ctype, body, name
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

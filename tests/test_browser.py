@@ -20,6 +20,7 @@ from test_datasette import HOSTILE_DATE, SCRIPT, build_desk_db, query
 
 from claims import screenshots as shots
 from claims.screenshots import CHROMIUM, serve
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
 
@@ -150,7 +151,7 @@ def check_document(html: str) -> None:
 
 
 def check_source(html: str) -> None:
-    assert "Every claim, newest first" in html and "How firmly:" in html and rows_of(html) > 0
+    assert ("Every claim, newest first" in html or "claims in <a" in html) and "How firmly:" in html and rows_of(html) > 0
 
 
 def check_chart(html: str) -> list[str]:
@@ -194,6 +195,7 @@ CHECKS = {
     "claim-card": check_card,
     "document": check_document,
     "source": check_source,
+    "timelines": lambda h: "Find a proposition or entity" in h and "Start here" in h,
     "timeline-search": check_picks,
     "timeline-proposition": check_proposition_timeline,
     "timeline-entity": check_entity_timeline,

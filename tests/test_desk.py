@@ -13,17 +13,46 @@ import json
 import re
 import shutil
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 from datasette.app import Datasette
 from sqlmodel import Session, create_engine
-from test_datasette import HOSTILE_DATE, METADATA, SCRIPT, TEMPLATES, desk_db, ds, get, get_json, iran_directing_id, q, query  # noqa: F401
+from test_datasette import (
+    HOSTILE_DATE,
+    METADATA,
+    SCRIPT,
+    TEMPLATES,
+    build_desk_db,
+    get,
+    get_json,
+    iran_directing_id,
+    q,
+    query,
+)
 
 from claims.report import build_report, render
 
 IRAN_DIRECTING = "Iran is directing these groups"
+
+
+@pytest.fixture(scope="module")
+def desk_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_desk_db(tmp_path_factory.mktemp("desk"))
+
+
+@pytest.fixture(scope="module")
+def ds(desk_db: Path) -> Datasette:
+    """The database served as `claims serve` serves it (immutable, the project's metadata and templates)."""
+    return Datasette(
+        [],
+        immutables=[str(desk_db)],
+        metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")),
+        template_dir=str(TEMPLATES),
+        settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 1000},
+    )
 
 
 def card_path(claim_id: str) -> str:
@@ -194,7 +223,7 @@ def test_reports_are_claims_report(ds, desk_db):
         if fmt != "html":
             assert "attachment" in response.headers["content-disposition"]
     review = get(ds, q("/-/report", claim=cid, format="claimreview", rating="Unproven", reviewer="Desk")).json()
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert review == json.loads(cli_report(desk_db, cid, "claimreview", rating="Unproven", reviewer="Desk", generated_at=today))
     assert review["datePublished"] == today and review["reviewRating"]["alternateName"] == "Unproven"
     assert review["itemReviewed"]["author"] == {"@type": "Organization", "name": "Intelligence officials"}
@@ -250,3 +279,16 @@ def test_hostile_text_is_escaped_on_the_new_pages(ds, desk_db):
         page = asyncio.run(ds.client.get(path)).text
         assert SCRIPT not in page and "<img src=x" not in page and "<b>these</b>" not in page, name
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in get(ds, pages["card"]).text
+
+
+def test_a_long_source_lists_its_latest_claims_and_links_them_all(ds, desk_db, monkeypatch):
+    from claims import desk
+
+    monkeypatch.setattr(desk, "SOURCE_LIMIT", 1)
+    n = query(desk_db, "select count(*) from claims where lower(source_text) = 'the us' and source_type != 'author'")[0][0]
+    page = get(ds, "/-/source?name=the+us").text
+    assert page.count('title="the claim\'s card"') == 1 and "The latest 1 claims" in page
+    link = htmllib.unescape(re.search(r'All \d+ in <a href="([^"]+)">the claims report</a>', page).group(1))
+    path, _, query_string = link.partition("?")
+    data = get_json(ds, f"{path}.json?{query_string}&_shape=objects")
+    assert data["filtered_table_rows_count"] == n and n > 1
