@@ -292,3 +292,14 @@ def test_a_long_source_lists_its_latest_claims_and_links_them_all(ds, desk_db, m
     path, _, query_string = link.partition("?")
     data = get_json(ds, f"{path}.json?{query_string}&_shape=objects")
     assert data["filtered_table_rows_count"] == n and n > 1
+
+
+def test_claimreview_author_types():
+    from claims.report import claim_author_type
+
+    assert claim_author_type("Intelligence officials", "intelligence") == "Organization"
+    assert claim_author_type("US officials", "official") == "Organization"  # a group, in the plural
+    assert claim_author_type("Analysts", "unnamed") == "Organization"
+    assert claim_author_type("a senior defense official", "official") == "Person"
+    assert claim_author_type("John Kirby", "person") == "Person"
+    assert claim_author_type("the Pentagon", "government") == "Organization"
