@@ -7,7 +7,7 @@ DB ?= db/claims.db
 PORT ?= 8001
 EVAL_DATA ?= $(or $(CLAIMS_EVAL_DATA),../shared/eval)
 
-.PHONY: install demo db serve test lint typecheck bench eval reports clean
+.PHONY: install demo db serve test lint typecheck bench eval reports screenshots clean
 
 # torch first and pinned: stanza needs it, and unpinned pip would pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml requirements-model.txt
@@ -52,6 +52,15 @@ reports: install
 	for fmt in md html json; do \
 	  $(VENV)/bin/claims report --db $(REPORTS_DB) --claim be8f49cc99a87ad0:2:6 --format $$fmt -o reports/iran-directing-militias.$$fmt; done
 	$(VENV)/bin/claims report --db $(REPORTS_DB) --claim 75aca25d285d458a:3:4 --format md -o reports/militia-attack-count.md
+
+# Every page type of the desk in headless Chromium (/usr/bin/chromium), 1400 px wide, into
+# docs/screenshots/ (shown in docs/desk.md); the database is examples/, as `make demo` serves it.
+SHOTS_DB := build/screenshots/claims.db
+screenshots: install
+	rm -f $(SHOTS_DB) $(SHOTS_DB)-wal $(SHOTS_DB)-shm
+	$(VENV)/bin/claims ingest examples/ --db $(SHOTS_DB)
+	$(PY) -c "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')" $(SHOTS_DB)
+	$(PY) -m claims.screenshots --db $(SHOTS_DB) --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm test-output

@@ -692,6 +692,39 @@ def sample_params(db: Path) -> dict[str, str]:
         }
 
 
+def desk_urls(db: Path, db_name: str, params: dict[str, str], word: str) -> list[tuple[str, str]]:
+    """The desk's own pages (claims/desk.py), each on its largest case in the archive."""
+    with contextlib.closing(sqlite3.connect(db)) as c:
+
+        def one(sql: str) -> str:
+            row = c.execute(sql).fetchone()
+            return "" if row is None or row[0] is None else str(row[0])
+
+        claim = one(
+            "select id from claims where proposition_id = (select id from propositions order by n_claims desc limit 1)"
+            " order by doc_date desc limit 1"
+        )
+        document = one("select id from documents order by n_claims desc limit 1")
+        source = one(
+            "select source_text from claims indexed by ix_claims_sources where source_type != 'author'"
+            " group by source_text order by count(*) desc limit 1"
+        )
+    out = []
+    if claim:
+        out.append(("claim card", f"/{db_name}/claims/" + claim.replace(":", "~3A")))
+        out.append(("report (md)", "/-/report?" + urllib.parse.urlencode({"claim": claim, "format": "md"})))
+    if document:
+        out.append(("document page", f"/{db_name}/documents/{document}"))
+    if source:
+        out.append(("source page", "/-/source?" + urllib.parse.urlencode({"name": source})))
+    if params.get("proposition"):
+        out.append(("proposition timeline", f"/-/timeline?proposition={params['proposition']}"))
+    if params.get("entity"):
+        out.append(("entity timeline", "/-/timeline?" + urllib.parse.urlencode({"entity": params["entity"]})))
+    out.append((f"timeline search '{word}'", "/-/timeline?" + urllib.parse.urlencode({"q": word})))
+    return out
+
+
 async def _time_urls(ds: Any, urls: list[tuple[str, str]], n: int) -> list[dict[str, Any]]:
     rows = []
     for label, url in urls:
@@ -746,6 +779,7 @@ def latency(s: Settings, work: Path) -> dict[str, Any]:
     urls += [(f"search '{word}'", f"/{db_name}/claims?_search={urllib.parse.quote(word)}")]
     rare = "Okafor"
     urls += [(f"search '{rare}'", f"/{db_name}/claims?_search={rare}")]
+    pages = desk_urls(db, db_name, params, word)
     canned = _canned(md, db_name, {**params, "q": word})
     if md is not None:
         more = {
@@ -765,7 +799,7 @@ def latency(s: Settings, work: Path) -> dict[str, Any]:
     async def run() -> dict[str, Any]:
         ds = Datasette([str(db)], metadata=md, **kwargs)
         await ds.invoke_startup()
-        with_md = await _time_urls(ds, urls + sorted(canned), s.requests)
+        with_md = await _time_urls(ds, urls + pages + sorted(canned), s.requests)
         # each facet on its own: the table's default facets removed, and no facet suggestions
         bare = json.loads(json.dumps(md or {}))
         table = bare.get("databases", {}).get(db_name, {}).get("tables", {}).get("claims", {})

@@ -112,6 +112,17 @@ def figures(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Figure]:
     return out
 
 
+def distinct_words(words: Any) -> list[str]:
+    """Each word once (case-insensitively), in order: a cue that is both the certainty and the attribution cue ("believe") is listed once."""
+    seen: set[str] = set()
+    out = []
+    for w in words:
+        if w.lower() not in seen:
+            seen.add(w.lower())
+            out.append(w)
+    return out
+
+
 # --- the timeline records ---------------------------------------------------------
 
 
@@ -362,7 +373,7 @@ def timelines(
                     certainty=c.certainty.value,
                     certainty_term=c.certainty_term,
                     hedge_level=c.hedge_level.value,
-                    cues=[w for _, w in sorted(cue_words[c.id])],
+                    cues=distinct_words(w for _, w in sorted(cue_words[c.id])),
                     source=c.source_text if c.source_type != m.SourceType.author else (doc.source or "the author"),
                     source_type=c.source_type.value,
                     chain=[SourceLinkOut(source_text=x.source_text, source_type=x.source_type.value, cue=x.cue) for x in chain],

@@ -36,6 +36,9 @@ from datasette.utils import path_with_added_args, path_with_removed_args, tilde_
 from datasette.utils.asgi import Forbidden, Response, asgi_static
 from markupsafe import Markup, escape
 
+from . import desk
+from .desk import SCORE_WORDS, SCORES, assessment_words, pair_words, source_url, timeline_url
+
 PLUGIN = "claims"
 # Datasette finds a plugin's static/ folder only when the plugin is a package (Python 3.12+
 # for a module), so the vendored files are served by a route of our own at the same URL.
@@ -46,17 +49,6 @@ CLAIM_TABLES = {
     "time_refs", "entities", "claim_entities", "runs", "problems", "proposition_links", "review_actions",
 }  # fmt: skip
 
-# y encoding of the timeline: certainty times -1 when negated
-SCORES = {"certain": 3, "probable": 2, "possible": 1, "unknown": 0}
-SCORE_WORDS = {
-    3: "certainly",
-    2: "probably",
-    1: "possibly",
-    0: "unknown",
-    -1: "possibly not",
-    -2: "probably not",
-    -3: "certainly not",
-}
 CERTAINTY_HELP = {
     "certain": "the source commits fully",
     "probable": "the source thinks it likely",
@@ -94,6 +86,10 @@ select c.id, c.text, c.start_char, c.end_char, c.sentence_id, c.certainty, c.pol
 from claims c join sentences s on s.id = c.sentence_id
 where c.id = :id
 """
+# the same for a page of claims in one query (the timeline's quotes, a source's claims)
+CLAIMS_IN_SENTENCES_SQL = CLAIM_IN_SENTENCE_SQL.replace(
+    "where c.id = :id", "where c.id in (select value from json_each(:ids))"
+)
 
 
 # --- Highlighting a claim inside its sentence --------------------------------
@@ -198,6 +194,21 @@ async def claim_in_sentence(
     return Markup('<div class="cl-sentence">{}</div>').format(html)
 
 
+async def claims_in_sentences(datasette: Any, database: str, claim_ids: list[str]) -> dict[str, Markup]:
+    """Each claim inside its sentence, highlighted, without links: one query for a page of claims."""
+    if not claim_ids:
+        return {}
+    result = await datasette.get_database(database).execute(
+        CLAIMS_IN_SENTENCES_SQL, {"ids": json.dumps(claim_ids)}
+    )
+    return {
+        info["id"]: Markup('<div class="cl-sentence">{}</div>').format(
+            highlight(info["sentence"], claim_spans(info))
+        )
+        for info in (dict(r) for r in result.rows)
+    }
+
+
 # --- Badges and links ---------------------------------------------------------
 
 
@@ -220,10 +231,6 @@ def hedge_badge(value: str) -> Markup:
     return badge("hedge", value, f"hedge level: {value} ({HEDGE_HELP[value]})", f"hedge: {value}")
 
 
-def timeline_url(datasette: Any, **params: Any) -> str:
-    return datasette.urls.path("/-/timeline?" + urllib.parse.urlencode(params))
-
-
 def row_link(datasette: Any, database: str, table: str, pk: Any, label: Any) -> Markup:
     return Markup('<a href="{}">{}</a>').format(
         datasette.urls.row(database, table, tilde_encode(str(pk))), label
@@ -238,6 +245,20 @@ def proposition_cell(datasette: Any, database: str, pid: Any, label: Any) -> Mar
         row_link(datasette, database, "propositions", pid, label),
         timeline_url(datasette, proposition=pid),
     )
+
+
+ASSESSMENT_COLUMNS = {"first_assessment", "last_assessment", "assessment"}
+
+
+def source_cell(datasette: Any, name: Any, source_type: Any, document_id: Any) -> Markup:
+    """A source, linked to its page, with its type."""
+    if source_type == desk.AUTHOR and not document_id:
+        link = escape(name)  # "the author" of which document: not known here, so no page
+    else:
+        link = Markup('<a href="{}" title="every claim of this source">{}</a>').format(
+            source_url(datasette, str(name), str(source_type), str(document_id or "")), name
+        )
+    return Markup('{} <span class="cl-stype" title="source type">{}</span>').format(link, source_type or "")
 
 
 _claims_dbs: dict[int, set[str]] = {}
@@ -298,9 +319,7 @@ def render_cell(
             ).single_value()
             return row_link(datasette, database, "documents", raw, title)
         if table == "claims" and column == "source_text":
-            return Markup('{} <span class="cl-stype" title="source type">{}</span>').format(
-                raw, row["source_type"]
-            )
+            return source_cell(datasette, raw, row["source_type"], row["document_id"])
         if table == "propositions" and column == "key":
             return Markup(
                 '<code>{}</code> <a class="cl-timeline-link" href="{}">timeline</a>'
@@ -315,9 +334,18 @@ def render_cell(
                 '{} <a class="cl-more" href="{}">claims</a> <a class="cl-timeline-link" href="{}">timeline</a>'
             ).format(raw, claims_url, timeline_url(datasette, entity=raw))
         if table is None:
-            # canned and ad-hoc queries: link ids to their rows
+            # canned and ad-hoc queries: labels link to their rows (the id columns are hidden
+            # on the page by query-claims.html and kept in JSON and CSV); assessments in words
+            if column in ASSESSMENT_COLUMNS and isinstance(raw, str) and pair_words(raw):
+                return Markup('<span class="cl-assessment" title="{}">{}</span>').format(raw, pair_words(raw))
+            if column == "proposition" and "proposition_id" in keys and row["proposition_id"] is not None:
+                return proposition_cell(datasette, database, row["proposition_id"], raw)
+            if column == "document" and "document_id" in keys and row["document_id"]:
+                return row_link(datasette, database, "documents", row["document_id"], raw)
+            if column in ("source", "first_source", "last_source") and "source_type" in keys:
+                return source_cell(datasette, raw, row["source_type"], row["document_id"] if "document_id" in keys else "")
             if column == "claim_id":
-                return row_link(datasette, database, "claims", raw, raw)
+                return row_link(datasette, database, "claims", raw, "claim card")
             if column == "document_id":
                 return row_link(
                     datasette,
@@ -521,7 +549,15 @@ async def changed_propositions(
     if "n_assessments" not in await db.table_columns("propositions"):
         return []  # a database made before the column: the start panel goes without the list
     result = await db.execute(CHANGED_PROPOSITIONS_SQL, {"limit": limit})
-    return [dict(r, timeline_url=timeline_url(datasette, q=r["key"])) for r in result.rows]
+    return [
+        dict(
+            r,
+            timeline_url=timeline_url(datasette, key=r["key"]),
+            first_words=pair_words(r["first_assessment"] or ""),
+            last_words=pair_words(r["last_assessment"] or ""),
+        )
+        for r in result.rows
+    ]
 
 
 async def top_propositions(datasette: Any, database: str, limit: int = 8) -> list[dict[str, Any]]:
@@ -530,11 +566,68 @@ async def top_propositions(datasette: Any, database: str, limit: int = 8) -> lis
         " where n_claims > 1 order by n_claims desc, last_seen desc limit :limit",
         {"limit": limit},
     )
-    return [dict(r, timeline_url=timeline_url(datasette, q=r["key"])) for r in result.rows]
+    return [dict(r, timeline_url=timeline_url(datasette, key=r["key"])) for r in result.rows]
+
+
+# Canned queries read as reports: column titles in words, and the id columns that only carry a
+# link hidden on the page (the label beside them links to the same row; JSON and CSV keep them).
+COLUMN_TITLES = {
+    "doc_date": "date", "source_type": "source type", "hedge_level": "hedging", "text": "claim, in its sentence",
+    "cue": "cue", "cues": "cue words", "claim_id": "claim", "n_claims": "claims", "n_documents": "documents",
+    "n_assessments": "distinct assessments", "first_date": "first date", "first_assessment": "first assessment",
+    "first_source": "first source", "last_date": "last date", "last_assessment": "last assessment",
+    "last_source": "last source", "first_cited": "first cited", "last_cited": "last cited", "hedged": "hedged (medium, high)",
+    "sentence_index": "sentence no.", "uncovered": "sentences without claims", "n_sentences": "sentences",
+    "sentence_id": "sentence", "mentions": "mentioned as", "proposition": "proposition (timeline)",
+}  # fmt: skip
+PARAM_TITLES = {
+    "entity": "Entity (canonical name or as written)", "proposition": "Proposition number",
+    "q": "Words", "since": "From date (YYYY-MM-DD or YYYY-MM)", "until": "To date (inclusive)",
+    "document": "Document (id or words of its title)",
+}  # fmt: skip
+LABELLED_IDS = {"proposition_id": "proposition", "document_id": "document"}
+ALWAYS_HIDDEN = {"score", "proposition_key"}
+
+
+def hidden_columns(columns: list[str]) -> set[str]:
+    """The id columns whose label column is shown (and links to the same row); the source type
+    when the source is shown (its cell carries the type)."""
+    hidden = {c for c in columns if c in ALWAYS_HIDDEN or (c in LABELLED_IDS and LABELLED_IDS[c] in columns)}
+    if "source" in columns:
+        hidden.add("source_type")
+    return hidden
+
+
+def pk_of(request: Any) -> str | None:
+    from datasette.utils import urlsafe_components
+
+    pks = (request.url_vars or {}).get("pks") if request is not None else None
+    parts = urlsafe_components(pks) if pks else []
+    return parts[0] if len(parts) == 1 else None
 
 
 @hookimpl
-def extra_template_vars(template: str, database: str | None, datasette: Any) -> Any:
+def extra_template_vars(
+    template: str, database: str | None, columns: Any, request: Any, datasette: Any
+) -> Any:
+    if template.startswith("query-") and database:
+        cols = list(columns or [])
+        return {
+            "claims_titles": COLUMN_TITLES,
+            "claims_param_titles": PARAM_TITLES,
+            "claims_hidden": hidden_columns(cols),
+        }
+    if template in (f"row-{DB_NAME}-claims.html", f"row-{DB_NAME}-documents.html") and database:
+
+        async def row_vars() -> dict[str, Any]:
+            pk = pk_of(request)
+            if pk is None or not await is_claims_db(datasette, database):
+                return {}
+            if template.endswith("-claims.html"):
+                return {"card": await desk.claim_card(datasette, database, pk)}
+            return {"page": await desk.document_page(datasette, database, pk)}
+
+        return row_vars
     if template not in ("index.html", "database.html", f"database-{DB_NAME}.html"):
         return None
 
@@ -558,66 +651,131 @@ def claims_db_name(datasette: Any) -> str | None:
     return names[0] if names else None
 
 
-def assessment_words(score: int) -> str:
-    return SCORE_WORDS.get(score, str(score))
+# A word typed on the timeline page: the propositions and entities it could mean, to pick one.
+# Propositions most stated first (ix_propositions_n_claims), so a common word stops after a page.
+PICK_PROPOSITIONS_SQL = """
+select id, key, label, n_claims, first_seen, last_seen from propositions
+where key like lower(trim(:q)) || '%' or label like '%' || trim(:q) || '%'
+order by n_claims desc, id limit :limit
+"""
+PICK_ENTITIES_SQL = """
+select e.canonical, group_concat(distinct e.label) as labels, {count} as n_claims
+from entities e {join} where e.canonical like '%' || trim(:q) || '%'
+group by e.canonical order by n_claims desc, e.canonical limit :limit
+"""
+PICK_LIMIT = 40
+
+
+async def check_query(datasette: Any, request: Any, database: str, name: str) -> dict[str, Any]:
+    for action, resource in (
+        ("view-instance", None),
+        ("view-database", database),
+        ("view-query", (database, name)),
+    ):
+        if not await datasette.permission_allowed(request.actor, action, resource, default=True):
+            raise Forbidden("You may not view this query")
+    query = await datasette.get_canned_query(database, name, request.actor)
+    if not query:
+        raise NotConfigured(name)
+    return dict(query)
+
+
+class NotConfigured(Exception):
+    pass
+
+
+async def pick_list(datasette: Any, database: str, q: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The propositions and entities a word matches, most claims first."""
+    db = datasette.get_database(database)
+    props = [dict(r) for r in (await db.execute(PICK_PROPOSITIONS_SQL, {"q": q, "limit": PICK_LIMIT})).rows]
+    for p in props:
+        p["timeline_url"] = timeline_url(datasette, proposition=p["id"])
+    counted = await db.table_exists("entity_claim_counts")
+    sql = PICK_ENTITIES_SQL.format(
+        count="coalesce(sum(n.n_claims), 0)" if counted else "null",
+        join="left join entity_claim_counts n on n.entity_id = e.id" if counted else "",
+    )
+    ents = [dict(r) for r in (await db.execute(sql, {"q": q, "limit": PICK_LIMIT})).rows]
+    for e in ents:
+        e["timeline_url"] = timeline_url(datasette, entity=e["canonical"])
+    return props, ents
 
 
 async def timeline(datasette: Any, request: Any) -> Response:
-    """``/-/timeline``: one proposition's (or entity's) claims as a chart and a list of quotes."""
+    """``/-/timeline``: one proposition's claims, or one entity's propositions as separate lines.
+
+    ``?q=WORD`` lists the propositions and entities that match, to pick one: a chart is never
+    drawn through claims of unrelated propositions.
+    """
     database = claims_db_name(datasette)
     if database is None or not await is_claims_db(datasette, database):
         return Response.html("No claims database is being served.", status=404)
     entity = request.args.get("entity", "").strip()
     proposition = request.args.get("proposition", "").strip()
     q = request.args.get("q", "").strip()
+    key = request.args.get("key", "").strip()
+    if key and not proposition and not entity:
+        # a proposition by its canonical key: a link that outlives re-ingestion (ids are assigned at ingest)
+        found = (
+            await datasette.get_database(database).execute(
+                "select id from propositions where key = ? order by n_claims desc limit 1", [key]
+            )
+        ).first()
+        if found is None:
+            q = q or key  # no such key: the propositions it could mean
+        else:
+            proposition = str(found[0])
+    if proposition and not proposition.isdigit():
+        return Response.html(
+            f"proposition must be a proposition's number, not {escape(proposition)}; "
+            f'<a href="{escape(timeline_url(datasette, q=proposition))}">search for it</a>.',
+            status=400,
+        )
     if entity:
         name, params = "claims_about", {"entity": entity}
-    elif proposition or q:
-        name, params = "assessment_timeline", {"proposition": proposition, "q": q}
+    elif proposition:
+        name, params = "assessment_timeline", {"proposition": proposition, "q": ""}
     else:
         name, params = None, {}
     rows: list[dict[str, Any]] = []
     truncated_at = None
     if name:
-        for action, resource in (
-            ("view-instance", None),
-            ("view-database", database),
-            ("view-query", (database, name)),
-        ):
-            if not await datasette.permission_allowed(
-                request.actor, action, resource, default=True
-            ):
-                raise Forbidden("You may not view this query")
-        query = await datasette.get_canned_query(database, name, request.actor)
-        if not query:
+        try:
+            query = await check_query(datasette, request, database, name)
+        except NotConfigured:
             return Response.html(
                 f"The canned query {escape(name)} is not configured (db/metadata.yml).", status=404
             )
         result = await datasette.get_database(database).execute(query["sql"], params)
         rows = [dict(r) for r in result.rows]
-        # the canned queries stop after a page (``limit 200``): say so when the page is full
+        # the canned queries stop after a page (``limit 100``): say so when the page is full
         limits = [int(n) for n in re.findall(r"\blimit\s+(\d+)", query["sql"], re.IGNORECASE)]
         if limits and len(rows) >= max(limits):
             truncated_at = len(rows)
+        quotes = await claims_in_sentences(datasette, database, [r["claim_id"] for r in rows])
         for r in rows:
-            r["quote"] = await claim_in_sentence(datasette, database, r["claim_id"])
-            r["words"] = assessment_words(r["score"])
+            r["quote"] = quotes.get(r["claim_id"])
+            r["words"] = assessment_words(r["certainty"], r["polarity"])
             r["claim_url"] = datasette.urls.row(database, "claims", tilde_encode(r["claim_id"]))
             r["document_url"] = datasette.urls.row(
                 database, "documents", tilde_encode(r["document_id"])
             )
-    propositions: dict[int, dict[str, Any]] = {}
+            r["source_url"] = source_url(datasette, r["source"], r["source_type"], r["document_id"])
+    propositions: dict[Any, dict[str, Any]] = {}
     for r in rows:
-        if r["proposition_id"] is not None and r["proposition_id"] not in propositions:
-            propositions[r["proposition_id"]] = {
-                "id": r["proposition_id"],
-                "label": r["proposition"],
+        pid = r["proposition_id"]
+        if pid not in propositions:
+            propositions[pid] = {
+                "id": pid,
+                "label": r["proposition"] or ("no proposition" if pid is None else f"proposition {pid}"),
                 "key": r.get("proposition_key"),
-                "url": datasette.urls.row(database, "propositions", r["proposition_id"]),
+                "url": datasette.urls.row(database, "propositions", pid) if pid is not None else None,
+                "timeline_url": timeline_url(datasette, proposition=pid) if pid is not None else None,
                 "n": 0,
+                "path": [],
             }
-        if r["proposition_id"] is not None:
-            propositions[r["proposition_id"]]["n"] += 1
+        propositions[pid]["n"] += 1
+        propositions[pid]["path"].append(f"{r['doc_date']}: {r['words']}")
     json_url = (
         datasette.urls.query(database, name, format="json")
         + "?"
@@ -630,15 +788,22 @@ async def timeline(datasette: Any, request: Any) -> Response:
         if name
         else None
     )
+    picks: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
     if entity:
         heading = f"What is claimed about {entity}"
-    elif proposition and propositions:
-        only = next(iter(propositions.values()))
-        heading = (
-            f"How the assessment changed: {(only['key'] or only['label']).replace('|', ' · ')}"
-        )
+    elif proposition:
+        label = None
+        found = (
+            await datasette.get_database(database).execute(
+                "select label, key from propositions where id = ?", [int(proposition)]
+            )
+        ).first()
+        if found:
+            label = found["label"] or found["key"].replace("|", " · ")
+        heading = f"How the assessment changed: {label}" if label else f"No proposition {proposition}"
     elif q:
-        heading = f"How the assessment changed: {q.replace('|', ' · ').strip(' ·')}"
+        heading = f"Timelines matching “{q}”"
+        picks = await pick_list(datasette, database, q)
     else:
         heading = "Timelines"
     context = {
@@ -649,13 +814,16 @@ async def timeline(datasette: Any, request: Any) -> Response:
         "rows": rows,
         "truncated_at": truncated_at,
         "propositions": list(propositions.values()),
+        "pick_propositions": picks[0],
+        "pick_entities": picks[1],
+        "pick_limit": PICK_LIMIT,
         "path": [f"{r['doc_date']}: {r['words']}" for r in rows],
         "json_url": json_url,
         "table_url": table_url,
         "query_name": name,
         "claims_db": database,
-        "claims_top": await top_propositions(datasette, database, limit=15) if not name else [],
-        "claims_changed": await changed_propositions(datasette, database) if not name else [],
+        "claims_top": await top_propositions(datasette, database, limit=15) if not (name or q) else [],
+        "claims_changed": await changed_propositions(datasette, database) if not (name or q) else [],
         "score_words": SCORE_WORDS,
         "vega_urls": [
             datasette.urls.static_plugins(PLUGIN, f)
@@ -665,6 +833,45 @@ async def timeline(datasette: Any, request: Any) -> Response:
     }
     html = await datasette.render_template("timeline.html", context, request=request)
     return Response.html(html)
+
+
+async def source_view(datasette: Any, request: Any) -> Response:
+    """``/-/source?name=NAME`` (``&document=ID`` for a document's own voice): every claim of one source."""
+    database = claims_db_name(datasette)
+    if database is None or not await is_claims_db(datasette, database):
+        return Response.html("No claims database is being served.", status=404)
+    await check_table(datasette, request, database)
+    name = request.args.get("name", "").strip()
+    document = request.args.get("document", "").strip()
+    if not name and not document:
+        return Response.redirect(datasette.urls.query(database, "sources"))
+    page = await desk.source_page(datasette, database, name, document)
+    html = await datasette.render_template(
+        "source.html", {**page, "claims_db": database}, request=request
+    )
+    return Response.html(html, status=200 if page["n"] else 404)
+
+
+async def check_table(datasette: Any, request: Any, database: str) -> None:
+    for action, resource in (
+        ("view-instance", None),
+        ("view-database", database),
+        ("view-table", (database, "claims")),
+    ):
+        if not await datasette.permission_allowed(request.actor, action, resource, default=True):
+            raise Forbidden("You may not view the claims")
+
+
+async def report_view(datasette: Any, request: Any) -> Response:
+    """``/-/report?claim=ID&format=md|html|json|prov|claimreview``: the provenance report of
+    ``claims report --claim ID`` (claims.report), made by the same code."""
+    database = claims_db_name(datasette)
+    if database is None or not await is_claims_db(datasette, database):
+        return Response.text("No claims database is being served.", status=404)
+    await check_table(datasette, request, database)
+    status, ctype, body, filename = await desk.report_response(datasette, database, request.args)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
+    return Response(body, status=status, content_type=ctype, headers=headers)
 
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -698,5 +905,7 @@ def asgi_wrapper(datasette: Any) -> Any:
 def register_routes() -> list[tuple[str, Any]]:
     return [
         (r"^/-/timeline$", timeline),
+        (r"^/-/source$", source_view),
+        (r"^/-/report$", report_view),
         (rf"^/-/static-plugins/{PLUGIN}/(?P<path>.*)$", asgi_static(str(STATIC_DIR))),
     ]

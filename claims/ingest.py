@@ -30,6 +30,16 @@ JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 CONLLU_SUFFIXES = {".conllu", ".conll"}
 SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | CONLLU_SUFFIXES
+# read by neither: named directly or found in a folder, each is reported, never skipped silently
+MARKUP_SUFFIXES = {".html", ".htm", ".xhtml"}
+
+
+def markup_error(path: Path) -> InputError:
+    return InputError(
+        f"is {path.suffix.lower().lstrip('.').upper()}, which claims does not read",
+        path=str(path),
+        fix="save the article's text as .txt or .md starting with `date YYYY-MM-DD` (or `date:` front matter), or as JSON with text and date",
+    )
 
 # A whole book is ~1 MB; larger files are almost always mistakes, and a parse of a
 # 20 MB document needs hours and tens of GB (JSON Lines archives can pass --max-bytes).
@@ -303,6 +313,9 @@ def too_long(path: str, n_chars: int, max_chars: int) -> InputError:
 
 def _read_path(path: Path, default_date: str | None, max_bytes: int) -> Iterator[SourceDocument | InputError]:
     name = str(path)
+    if path.suffix.lower() in MARKUP_SUFFIXES:
+        yield markup_error(path)
+        return
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -373,9 +386,11 @@ def discover(paths: list[Path]) -> Iterator[Path | InputError]:
     """Files under the given paths, recursively, in a stable order."""
     for p in paths:
         if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
-            )
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            found = [f for f in files if f.suffix.lower() in SUFFIXES]
+            for f in files:
+                if f.suffix.lower() in MARKUP_SUFFIXES:
+                    yield markup_error(f)
             if not found:
                 yield InputError(
                     "contains no documents", path=str(p), fix=f"add files ending in {', '.join(sorted(SUFFIXES))}"

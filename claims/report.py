@@ -233,6 +233,21 @@ def render_prov(s: Session, report: Report) -> str:
 # --- schema.org ClaimReview ------------------------------------------------------------
 
 
+ORGANISATION_TYPES = {m.SourceType.government.value, m.SourceType.institution.value, m.SourceType.document.value, m.SourceType.intelligence.value}
+
+
+def claim_author_type(source: str, source_type: str) -> str:
+    """schema.org type of a claim's author: an Organization for a body, or for a group named by a
+    plural source word of the lexicon ("officials", "analysts"); a Person otherwise."""
+    from .extract.lexicons import lexicons
+
+    if source_type in ORGANISATION_TYPES:
+        return "Organization"
+    last = (source.split() or [""])[-1].lower()
+    words = {str(w).lower() for ws in lexicons().attribution["source_types"].values() for w in ws}
+    return "Organization" if last.endswith("s") and last in words else "Person"
+
+
 def claim_review(report: Report, claim_id: str, rating: str, reviewer: str, url: str | None = None) -> dict[str, Any]:
     """ClaimReview JSON-LD for one claim, its appearances being the claims of its proposition."""
     for p in report.propositions:
@@ -264,7 +279,7 @@ def claim_review(report: Report, claim_id: str, rating: str, reviewer: str, url:
         "claimReviewed": a.quote,
         "itemReviewed": {
             "@type": "Claim",
-            "author": {"@type": "Organization" if a.source_type in ("government", "institution", "document") else "Person", "name": a.source},
+            "author": {"@type": claim_author_type(a.source, a.source_type), "name": a.source},
             "datePublished": a.date,
             "firstAppearance": appearances[0],
             "appearance": appearances,
@@ -272,8 +287,9 @@ def claim_review(report: Report, claim_id: str, rating: str, reviewer: str, url:
         "reviewRating": {"@type": "Rating", "alternateName": rating},
         "author": {"@type": "Organization", "name": reviewer},
     }
-    if report.generated_at or report.data_as_of:
-        review["datePublished"] = report.generated_at or report.data_as_of
+    # the review's own date is when it is made: only when given (--generated-at), never a document's date
+    if report.generated_at:
+        review["datePublished"] = report.generated_at
     if url:
         review["url"] = url
     return review

@@ -68,6 +68,10 @@ FTS_SQL = [
     # the claims' rows (unfiltered, 1M claims: ~3 s, over the time limit -> ~1 s)
     """CREATE INDEX IF NOT EXISTS ix_claims_sources ON claims (source_text, source_type, document_id,
         certainty, hedge_level, polarity, attribution_cue, doc_date)""",
+    # a source's page (/-/source): its claims by name, case-insensitively, newest first, its counts
+    # by certainty and polarity and its propositions, from the index alone
+    """CREATE INDEX IF NOT EXISTS ix_claims_source_nocase ON claims (source_text COLLATE NOCASE, doc_date,
+        document_id, start_char, source_type, certainty, polarity, proposition_id)""",
     # how many claims mention each entity, kept by triggers in the same transaction as the
     # mentions (like an index): the Datasette entity facet over every claim reads 1,700 rows
     # instead of counting 1.2M mentions. A claim that names an entity twice counts once.

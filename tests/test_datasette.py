@@ -109,14 +109,14 @@ def test_home_page_explains_and_leads_to_the_change(ds):
     assert "Start here" in html
     assert "How did the assessment change?" in html
     # linked by proposition key, not by an id assigned at ingest
-    assert "/-/timeline?q=iran%7Cdirect%7Cgroup" in html
+    assert "/-/timeline?key=iran%7Cdirect%7Cgroup" in html
     assert "/-/static-plugins/claims/claims.css" in html
 
 
 def test_database_page_describes_queries_and_links_the_question(ds):
     html = get(ds, "/claims").text
     assert "How did the assessment of Iran directing the militias change?" in html
-    assert 'href="/-/timeline?q=iran%7Cdirect%7C"' in html
+    assert 'href="/-/timeline?key=iran%7Cdirect%7Cgroup"' in html
     for title in (
         "Claims about an entity",
         "Assessment timeline",
@@ -237,7 +237,7 @@ def test_claim_shown_in_its_sentence_with_cues_and_links(ds, desk_db):
 
     attributed = get(ds, q("/claims/claims", _search="Analysts")).text
     assert (
-        'class="cl-cue" title="attribution cue: warn (source: Analysts, intelligence)">warn</span>'
+        'class="cl-cue" title="attribution cue: warn (source: Analysts, unnamed)">warn</span>'
         in attributed
     )
 
@@ -492,7 +492,8 @@ def test_search_query_covers_sentence_text(ds, desk_db):
 def test_timeline_page_for_the_iran_directing_proposition(ds, desk_db):
     pid = iran_directing_id(desk_db)
     html = get(ds, f"/-/timeline?proposition={pid}").text
-    assert "How the assessment changed: iran · direct · group" in html
+    label = query(desk_db, "select label from propositions where id = ?", (pid,))[0][0]
+    assert f"How the assessment changed: {label}" in html
     json_url = f"/claims/assessment_timeline.json?proposition={pid}&amp;q=&amp;_shape=array"
     assert f'data-json-url="{json_url}"' in html
     # vendored scripts only, no CDN
@@ -508,10 +509,21 @@ def test_timeline_page_for_the_iran_directing_proposition(ds, desk_db):
     assert {r["proposition_id"] for r in rows} == {pid}
 
 
-def test_timeline_by_query_and_by_entity(ds):
-    html = get(ds, "/-/timeline?q=iran%7Cdirect%7C").text
+def test_timeline_by_key_by_word_and_by_entity(ds, desk_db):
+    pid = iran_directing_id(desk_db)
+    html = get(ds, "/-/timeline?key=iran%7Cdirect%7Cgroup").text
     assert "2023-11-21: probably" in html
     assert "2024-01-29: certainly" in html
+    assert f'data-json-url="/claims/assessment_timeline.json?proposition={pid}&amp;q=&amp;_shape=array"' in html
+    # a word lists the propositions and entities it matches, to pick one: no chart through them all
+    picks = get(ds, "/-/timeline?q=iran").text
+    assert 'id="cl-chart"' not in picks
+    assert f'href="/-/timeline?proposition={pid}"' in picks
+    assert 'href="/-/timeline?entity=Iran"' in picks
+    n_props = query(desk_db, "select count(*) from propositions where key like 'iran%' or label like '%iran%'")[0][0]
+    assert picks.count('href="/-/timeline?proposition=') == min(n_props, 40)
+    assert "No proposition or entity matches" in get(ds, "/-/timeline?q=zzzqqq").text
+    assert get(ds, "/-/timeline?proposition=iran", status=400)
     entity = get(ds, "/-/timeline?entity=Iran").text
     assert "What is claimed about Iran" in entity
     assert 'data-json-url="/claims/claims_about.json?entity=Iran&amp;_shape=array"' in entity

@@ -103,8 +103,10 @@ REFERENCE = {
         order by d.doc_date, s.document_id, s."index\"""",
     "search": """
         select c.doc_date, c.source_text as source, c.text, c.certainty, c.hedge_level, c.polarity,
-          p.label as proposition, c.proposition_id, c.document_id, c.id as claim_id
+          p.label as proposition, c.proposition_id,
+          coalesce(d.title, d.source, 'untitled document of ' || d.doc_date) as document, c.document_id, c.id as claim_id
         from claims c
+        join documents d on d.id = c.document_id
         left join propositions p on p.id = c.proposition_id
         where trim(:q) != '' and (
           c.rowid in (select rowid from claims_fts where claims_fts match escape_fts(:q))
@@ -113,14 +115,20 @@ REFERENCE = {
             where s.rowid in (select rowid from sentences_fts where sentences_fts match escape_fts(:q))))
         order by c.doc_date desc, c.document_id, c.start_char""",
     "sources": """
-        select c.source_text as source, c.source_type, count(*) as n_claims, count(distinct c.document_id) as n_documents,
+        select min(c.source_text) as source, group_concat(distinct c.source_type) as source_type,
+          coalesce(d.title, d.source, 'untitled document of ' || d.doc_date) as document,
+          count(*) as n_claims, count(distinct c.document_id) as n_documents,
           sum(c.certainty = 'certain') as certain, sum(c.certainty = 'probable') as probable,
           sum(c.certainty = 'possible') as possible, sum(c.certainty = 'unknown') as unknown,
           sum(c.hedge_level in ('medium', 'high')) as hedged, sum(c.polarity = 'negative') as negated,
-          group_concat(distinct c.attribution_cue) as cues, min(c.doc_date) as first_cited, max(c.doc_date) as last_cited
+          replace(group_concat(distinct c.attribution_cue), ',', ', ') as cues,
+          min(c.doc_date) as first_cited, max(c.doc_date) as last_cited,
+          max(case when c.source_type = 'author' then c.document_id end) as document_id
         from claims c
+        left join documents d on d.id = (case when c.source_type = 'author' then c.document_id end)
         where trim(:q) = '' or c.source_text like '%' || trim(:q) || '%'
-        group by c.source_text, c.source_type
+        -- names compared case-insensitively; the document's own voice is one source per document
+        group by lower(c.source_text), case when c.source_type = 'author' then c.document_id else '' end
         order by n_claims desc, source""",
 }
 # the columns each query orders by (rows tied on them may come in any order)

@@ -369,3 +369,15 @@ def test_directory_discovery_is_recursive_and_sorted(tmp_path):
         write(tmp_path / name, "x")
     found = [p.relative_to(tmp_path).as_posix() for p in discover([tmp_path])]
     assert found == ["a/b.json", "a/c.md", "b.txt", "x.conllu", "z.jsonl"]
+
+
+def test_html_is_reported_the_same_way_in_a_folder_and_named_directly(tmp_path):
+    """An .html file is never skipped silently: in a folder and named directly, the same message and fix."""
+    write(tmp_path / "a.txt", f"date 2023-11-08\n{BODY}")
+    page = write(tmp_path / "page.html", "<html><body><p>date 2023-11-08</p></body></html>")
+    found = list(discover([tmp_path]))
+    errors = [x for x in found if isinstance(x, InputError)]
+    assert [p.name for p in found if isinstance(p, Path)] == ["a.txt"]
+    assert len(errors) == 1 and str(page) in str(errors[0]) and "is HTML, which claims does not read" in str(errors[0])
+    direct = read_error(page)
+    assert str(direct) == str(errors[0]) and ".txt or .md" in direct.fix and "has no date" not in str(direct)

@@ -34,6 +34,17 @@
             mark: { type: "line", color: "#999", strokeWidth: 1.5, interpolate: "step-after", opacity: 0.7 },
             encoding: { detail: { field: "proposition_id" } }
           });
+        } else {
+          // an entity: each proposition its own line and colour, never one line through them all
+          var byProposition = { field: "proposition", type: "nominal", title: "Proposition",
+                                legend: { orient: "bottom", columns: 2, labelLimit: 480 } };
+          layers.push({
+            transform: [{ filter: "datum.proposition_id != null" }],
+            mark: { type: "line", strokeWidth: 1.5, interpolate: "step-after", opacity: 0.7 },
+            encoding: { detail: { field: "proposition_id" }, color: byProposition }
+          });
+          points.encoding.color = byProposition;
+          points.encoding.tooltip.splice(1, 0, { field: "proposition" });
         }
         layers.push(points);
         var spec = {
