@@ -24,6 +24,7 @@ see the "Linking" section of docs/evaluation.md.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -54,7 +55,7 @@ WEAK_ARGUMENTS = frozenset({"", "it", "they", "he", "she", "this", "that", "whic
 # Copulas and existentials: "there are concerns" states no content with "be".
 LIGHT_VERBS = frozenset({"be", "there"})
 # Sentence and discourse adverbs: "already", "however" change no content.
-DISCOURSE = frozenset({"already", "also", "even", "still", "however", "nevertheless", "further", "far", "now", "then", "yet", "just", "again", "so", "too"})
+DISCOURSE = frozenset({"already", "also", "even", "still", "however", "nevertheless", "further", "far", "now", "then", "yet", "just", "again", "so", "too", "additionally", "meanwhile", "moreover"})
 NUMBER_WORDS = frozenset(
     "numerous several many multiple few zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
@@ -85,6 +86,7 @@ class Token:
     upos: str
     start_char: int
     end_char: int
+    xpos: str = ""
 
 
 @dataclass
@@ -100,6 +102,7 @@ class ClaimView:
     tokens: list[Token] = field(default_factory=list)
     masked: list[tuple[int, int]] = field(default_factory=list)  # hedge cues, attribution, time expressions
     entities: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, canonical
+    years: frozenset[str] = frozenset()  # years the claim is about (its time expressions, "FY2024"), for the time-scope check
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +115,7 @@ class ClaimView:
             "tokens": [[t.text, t.lemma, t.upos, t.start_char, t.end_char] for t in self.tokens],
             "masked": [list(x) for x in self.masked],
             "entities": [list(x) for x in self.entities],
+            "years": sorted(self.years),
         }
 
     @classmethod
@@ -126,6 +130,7 @@ class ClaimView:
             tokens=[Token(*t) for t in d["tokens"]],
             masked=[(a, b) for a, b in d["masked"]],
             entities=[(a, b, c) for a, b, c in d["entities"]],
+            years=frozenset(d.get("years", ())),
         )
 
     @cached_property
@@ -154,12 +159,75 @@ def neutral_text(v: ClaimView) -> str:
             if not out or out[-1] != "#":
                 out.append("#")
             continue
+        if not any(ch.isalnum() for ch in lemma):
+            continue  # stray quote marks and apostrophes ("Gaza’s")
         if t.upos in DROP_UPOS or lemma in MODALS or lemma in NEGATORS or lemma in LIGHT_VERBS or lemma in DISCOURSE:
             continue
         if t.upos == "ADV" and lemma in hedges:
             continue
         out.append(lemma)
     return " ".join(out)
+
+
+# --- neutral labels ------------------------------------------------------------
+# What a proposition is headed with: the positive, unhedged, unattributed statement, built from
+# the words of the claim ("Iran is not explicitly directing these groups" → "Iran is directing
+# these groups"; "The IRGC may be supplying the drones" → "The IRGC is supplying the drones").
+
+PLURAL_TAGS = frozenset({"NNS", "NNPS"})
+PLURAL_PRONOUNS = frozenset({"they", "we", "you", "i"})
+# a finite form for a bare verb left behind by a removed modal ("may be" → "is")
+FINITE = {"be": ("is", "are"), "have": ("has", "have"), "do": ("does", "do")}
+
+
+def _third_person(verb: str) -> str:
+    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if verb.endswith("y") and len(verb) > 2 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def neutral_label(v: ClaimView) -> str:
+    """The claim as a positive, unhedged, unattributed statement (negators, modals, hedge and attribution cues removed)."""
+    hedges = hedge_words()
+    kept: list[Token] = []
+    plural = False
+    dropped_modal = False
+    for t in v.tokens:
+        if t.start_char < v.start_char or t.end_char > v.end_char:
+            continue
+        lemma = (t.lemma or t.text).lower()
+        if any(a <= t.start_char and t.end_char <= b for a, b in v.masked):
+            continue  # hedge cues, time expressions, the source and its cue ("according to U.S. officials")
+        if lemma in NEGATORS and t.upos in ("PART", "ADV", "CCONJ", "DET"):
+            continue
+        if lemma in MODALS and t.upos == "AUX":
+            dropped_modal = True
+            continue
+        if t.upos == "ADV" and (lemma in hedges or lemma in DISCOURSE):
+            continue
+        if not kept and t.upos in ("CCONJ", "SCONJ", "PUNCT"):
+            continue  # "and", "that" before the statement
+        if dropped_modal and t.upos in ("AUX", "VERB") and t.xpos in ("VB", ""):
+            forms = FINITE.get(lemma)
+            word = (forms[1] if plural else forms[0]) if forms else (t.text if plural else _third_person(t.text))
+            t = Token(word, t.lemma, t.upos, t.start_char, t.end_char, "VBZ")
+            dropped_modal = False
+        elif t.upos in ("AUX", "VERB"):
+            dropped_modal = False
+        if t.upos in ("NOUN", "PROPN", "PRON") and not any(k.upos in ("AUX", "VERB") for k in kept):
+            plural = t.xpos in PLURAL_TAGS or lemma in PLURAL_PRONOUNS
+        kept.append(t)
+    while kept and kept[-1].upos in ("PUNCT", "CCONJ", "SCONJ", "ADP"):
+        kept.pop()
+    if not kept:
+        return v.text
+    parts = [kept[0].text]
+    for prev, t in zip(kept, kept[1:], strict=False):
+        parts.append((" " if t.start_char > prev.end_char else "") + t.text)
+    label = "".join(parts)
+    return label[0].upper() + label[1:]
 
 
 def informative_key(key: str | None) -> bool:
@@ -299,7 +367,7 @@ def conllu_tokens(conllu: str) -> list[Token]:
                 end = item[9:]
         if start is None or end is None:
             continue
-        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(start), int(end)))
+        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(start), int(end), cols[4] if cols[4] != "_" else ""))
     return out
 
 
@@ -319,11 +387,15 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens[sid] = conllu_tokens(conllu)
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
+    years: dict[str, set[str]] = {i: set() for i in ids}
     for chunk in _chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
-        for name in ("hedge_cues", "time_refs"):
-            for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM {name} WHERE claim_id IN ({marks})", params):
-                masked[cid].append((lo, hi))
+        for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
+            masked[cid].append((lo, hi))
+        for cid, lo, hi, value in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char, value FROM time_refs WHERE claim_id IN ({marks})", params):
+            masked[cid].append((lo, hi))
+            if value and YEAR.fullmatch(value[:4]):
+                years[cid].add(value[:4])
         for cid, *spans in conn.exec_driver_sql(
             f"SELECT claim_id, source_start, source_end, cue_start, cue_end FROM attributions WHERE claim_id IN ({marks})", params
         ):
@@ -347,9 +419,19 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens=tokens.get(c.sentence_id, []),
             masked=sorted(masked[c.id]),
             entities=sorted(entities[c.id]),
+            years=frozenset(years[c.id] | stated_years(c.text)),
         )
         for c in claims
     }
+
+
+YEAR = re.compile(r"(?:19|20)\d\d")
+# a year as written, fiscal years included ("FY2024", "FY24" is too rare to read): the time scope of a claim
+STATED_YEAR = re.compile(r"(?<![\w$.,])(?:FY\s?)?((?:19|20)\d\d)(?![\w,.]\d)")
+
+
+def stated_years(text: str) -> set[str]:
+    return {mt.group(1) for mt in STATED_YEAR.finditer(text)}
 
 
 def _chunks(items: Sequence[Any], n: int = 500) -> Iterable[Sequence[Any]]:
@@ -473,15 +555,188 @@ def _pool(conn: Any, predicate: str) -> list[_Linked]:
     return [_Linked(*r) for r in reversed(recent)]
 
 
-def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False) -> int:
+# --- linking by meaning ---------------------------------------------------------
+# Candidates come from the claim vectors (claims.embed: the neutral text embedded once, at
+# ingest, stored in claim_vectors); structure then decides. Chosen on the dev linking set
+# (../shared/eval/linking, docs/evaluation.md "Linking").
+
+# cosine of two neutral texts at which claims of the same event are one proposition
+SEMANTIC_THRESHOLD = 0.70
+# claims of different events ("supports" / "directs") need this much more
+OTHER_EVENT_MARGIN = 0.22
+# nearest earlier claims looked at per new claim
+TOP_K = 20
+# a first- or second-person subject is the speaker talking to the room ("you know",
+# "I'm Brigadier General Pat Ryder", "you may attribute the comments to ..."): never a proposition to follow
+BOILERPLATE_SUBJECTS = frozenset({"i", "you", "me"})
+# verbs whose event is their object or subject noun: "carried out attacks" = "attacked" = "there have been attacks"
+LIGHT_EVENT_VERBS = frozenset({"be", "there", "have", "carry", "conduct", "make", "take", "give", "launch", "mount", "stage", "see", "do", "hold", "declare", "wage"})
+
+
+def content_words(v: ClaimView) -> list[str]:
+    return [w for w in v.neutral.split() if w != "#"]
+
+
+def embedding_text(v: ClaimView) -> str:
+    """What is embedded: the neutral text without figure placeholders."""
+    return " ".join(content_words(v))
+
+
+def linkable(v: ClaimView) -> tuple[bool, str]:
+    """Whether a claim states something to follow across documents (boilerplate and discourse markers do not)."""
+    subject = (v.key or "").split("|")[0]
+    if subject in BOILERPLATE_SUBJECTS:
+        return False, f"the speaker addressing the room (subject {subject!r})"
+    if len(set(content_words(v))) < 2:
+        return False, f"too little content to link ({v.neutral!r})"
+    return True, ""
+
+
+def _stem(word: str) -> str:
+    # "attacks"/"attack"/"attacked" and "supplying"/"supply": one event word, without a morphology table
+    for end in ("ing", "ed", "es", "s"):
+        if word.endswith(end) and len(word) - len(end) >= 4:
+            return word[: -len(end)]
+    return word
+
+
+def event(v: ClaimView) -> str:
+    """The event a claim states: its predicate, or the noun a light verb carries ("carried out attacks" → attack)."""
+    pred = v.predicate.lower()
+    if pred in LIGHT_EVENT_VERBS:
+        head = v.id.rsplit(":", 1)[-1]
+        after = False
+        for t in v.tokens:
+            if t.start_char < v.start_char or t.end_char > v.end_char:
+                continue
+            if not after:
+                after = (t.lemma or t.text).lower() == pred and (not head.isdigit() or v.tokens.index(t) >= int(head) - 1)
+                continue
+            if t.upos == "NOUN" and not any(a <= t.start_char and t.end_char <= b for a, b in v.masked):
+                return _stem((t.lemma or t.text).lower())
+        parts = (v.key or "").split("|")
+        if len(parts) == 3 and parts[0] not in WEAK_ARGUMENTS:
+            return _stem(parts[0])
+    return _stem(pred)
+
+
+def entity_set(v: ClaimView) -> frozenset[str]:
+    return frozenset(e[2].lower() for e in v.entities)
+
+
+def structure(a: ClaimView, b: ClaimView) -> tuple[bool, str]:
+    """Whether structure allows linking two claims whose meaning is close; the reason either way."""
+    ea, eb = entity_set(a), entity_set(b)
+    if ea and eb and not ea & eb:
+        return False, f"entities differ ({', '.join(sorted(ea))} / {', '.join(sorted(eb))})"
+    if a.years and b.years and not a.years & b.years:
+        return False, f"time scope differs ({', '.join(sorted(a.years))} / {', '.join(sorted(b.years))})"
+    shared = sorted(ea & eb)
+    return True, f"entities {', '.join(shared)}" if shared else "no entity to compare"
+
+
+def semantic_decision(a: ClaimView, b: ClaimView, cosine: float, threshold: float = SEMANTIC_THRESHOLD) -> tuple[bool, float, str]:
+    """(link?, score, reason) for claim ``a`` and an earlier claim ``b`` at this cosine of their neutral texts."""
+    ok, why = structure(a, b)
+    if not ok:
+        return False, cosine, why
+    same_event = event(a) == event(b)
+    need = threshold if same_event else threshold + OTHER_EVENT_MARGIN
+    ev = f"event {event(a)}" if same_event else f"events {event(a)}/{event(b)}"
+    reason = f"meaning {cosine:.2f} (≥ {need:.2f}: {ev}; {why}): '{embedding_text(a)}' ~ '{embedding_text(b)}'"
+    return cosine >= need, cosine, reason
+
+
+Embedder = Callable[[Sequence[str]], Any]
+
+
+def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | None = None, model: str | None = None) -> dict[str, Any]:
+    """Unit vectors of the linkable claims among ``views``: stored ones reused, the others embedded (in batches) and stored.
+
+    A stored vector is reused while its model and neutral text are those of now, so re-linking
+    and re-extracting unchanged claims never embed again.
+    """
+    import numpy as np
+
+    from . import embed
+
+    model = model or embed.MODEL_VERSION
+    want = {cid: embedding_text(v) for cid, v in views.items() if linkable(v)[0]}
+    have: dict[str, Any] = {}
+    ids = sorted(want)
+    for chunk in _chunks(ids):
+        rows = conn.exec_driver_sql(f"SELECT claim_id, model, neutral, vector FROM claim_vectors WHERE claim_id IN ({_marks(chunk)})", tuple(chunk)).all()
+        for cid, mdl, neutral, blob in rows:
+            if mdl == model and neutral == want[cid]:
+                have[cid] = blob
+    missing = [cid for cid in ids if cid not in have]
+    out = {cid: v for cid, v in zip(have, embed.from_blobs(list(have.values())), strict=True)}
+    for i in range(0, len(missing), 4096):
+        batch = missing[i : i + 4096]
+        vecs = np.asarray((embedder or embed.embed_texts)([want[c] for c in batch]), dtype=np.float32)
+        vecs = embed.normalise(vecs)
+        conn.exec_driver_sql(
+            "INSERT INTO claim_vectors (claim_id, model, neutral, vector) VALUES (?, ?, ?, ?) ON CONFLICT(claim_id) DO UPDATE SET "
+            "model = excluded.model, neutral = excluded.neutral, vector = excluded.vector",
+            [(c, model, want[c], embed.to_blob(v)) for c, v in zip(batch, vecs, strict=True)],
+        )
+        out.update(zip(batch, vecs, strict=True))
+    return out
+
+
+def _archive(conn: Any, exclude: set[str]) -> list[_Linked]:
+    """Every linked claim that has a vector: what a new claim is compared with by meaning."""
+    return [
+        _Linked(*r)
+        for r in conn.exec_driver_sql(
+            f"SELECT {', '.join('c.' + x.strip() for x in _LINKED_COLUMNS.split(','))} FROM claims c JOIN claim_vectors v ON v.claim_id = c.id "
+            "WHERE c.proposition_id IS NOT NULL ORDER BY c.doc_date, c.document_id, c.start_char, c.id"
+        )
+        if r[0] not in exclude
+    ]
+
+
+def _nearest(unlinked: list[_Linked], archive: list[_Linked], vectors: dict[str, Any], k: int = TOP_K) -> dict[str, list[tuple[float, _Linked]]]:
+    """For each unlinked claim with a vector, its k nearest earlier claims (archive, or unlinked before it), best first."""
+    import numpy as np
+
+    from .embed import DIMS
+
+    cols = [c for c in archive if c.id in vectors] + [c for c in unlinked if c.id in vectors]
+    n_archive = sum(1 for c in archive if c.id in vectors)
+    if not cols:
+        return {}
+    matrix = np.vstack([vectors[c.id] for c in cols]).astype(np.float32) if cols else np.zeros((0, DIMS), np.float32)
+    position = {c.id: n_archive + i for i, c in enumerate(c for c in unlinked if c.id in vectors)}
+    rows = [c for c in unlinked if c.id in vectors]
+    out: dict[str, list[tuple[float, _Linked]]] = {}
+    for i in range(0, len(rows), 256):
+        block = rows[i : i + 256]
+        sims = np.vstack([vectors[c.id] for c in block]) @ matrix.T
+        for r, c in enumerate(block):
+            sims[r, position[c.id] :] = -np.inf  # only claims linked before it
+            top = np.argpartition(-sims[r], min(k, len(cols) - 1))[:k]
+            ranked = sorted(((float(sims[r, j]), cols[j]) for j in top if np.isfinite(sims[r, j])), key=lambda x: -x[0])
+            out[c.id] = ranked
+    return out
+
+
+def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False, semantic: bool = True, embedder: Embedder | None = None) -> int:
     """Give every unlinked claim a proposition; returns how many claims were linked.
 
     Reviewer decisions from ``review_actions`` are applied first, so they
     survive ``claims reextract`` (which rewrites claims with the same ids).
+    ``semantic`` (the default) also links by meaning: the nearest earlier claims by the
+    vector of their neutral text, kept when structure agrees (:func:`semantic_decision`);
+    boilerplate is never linked. ``semantic=False`` is the rule-only linker (same key, or a
+    close neutral text of the same predicate), kept to be measured against.
     ``tidy`` (after re-extraction) also drops links and propositions whose claims are gone
     and recounts every proposition; otherwise only the propositions touched are recounted.
+    Change labels (claims.changes) are stored for every proposition touched.
     Rows are read and written with plain SQL in the session's transaction (no ORM objects).
     """
+    from .changes import clear_changes, store_changes
+
     s.flush()
     conn = s.connection()
     unlinked = [
@@ -500,10 +755,17 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         pool: dict[str, list[_Linked]] = {}
         for pred in sorted({c.predicate for c in unlinked}):
             pool[pred] = [c for c in _pool(conn, pred) if c.id not in split_claims]
-        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
+        archive = _archive(conn, split_claims) if semantic else []
+        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs), *archive])
+        nearest: dict[str, list[tuple[float, _Linked]]] = {}
+        if semantic:
+            vectors = claim_vectors(conn, {c.id: views[c.id] for c in [*unlinked, *archive]}, embedder)
+            nearest = _nearest([c for c in unlinked if c.id not in split_claims], archive, vectors)
         # the propositions that pins name, and those that keys of new claims could reuse
         existing = _existing(conn, {pin.proposition_id for pin in pins.values()})
         keys = {c.id: c.proposition_key if c.proposition_key and informative_key(c.proposition_key) else f"claim:{c.id}" for c in unlinked}
+        if semantic:  # boilerplate never shares a proposition, not even by key
+            keys = {cid: k if linkable(views[cid])[0] else f"claim:{cid}" for cid, k in keys.items()}
         by_key: dict[str, int] = {}
         for chunk in _chunks(sorted(set(keys.values()))):
             for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
@@ -520,14 +782,32 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     pool[claim.predicate].append(claim)
                 continue
             best: tuple[float, str, str, _Linked | None] = (0.0, "new", "", None)
-            for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
-                if other.sentence_id == claim.sentence_id:
-                    continue  # two clauses of one sentence state different things ("concerns that X" vs X)
-                score, method, reason = similarity(view, views[other.id])
-                if score > best[0]:
-                    best = (score, method, reason, other)
-                    if score >= 1.0:
-                        break
+            can_link, not_why = linkable(view) if semantic else (True, "")
+            if can_link:
+                for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
+                    if other.sentence_id == claim.sentence_id:
+                        continue  # two clauses of one sentence state different things ("concerns that X" vs X)
+                    if semantic and not (linkable(views[other.id])[0] and structure(view, views[other.id])[0]):
+                        continue
+                    score, method, reason = similarity(view, views[other.id])
+                    if score > best[0]:
+                        best = (score, method, reason, other)
+                        if score >= 1.0:
+                            break
+                if best[0] < threshold:
+                    # of the nearest claims that structure allows, one of the same event first, then the closest
+                    accepted: list[tuple[bool, float, str, _Linked]] = []
+                    for cosine, other in nearest.get(claim.id, []):
+                        if other.sentence_id == claim.sentence_id or other.proposition_id is None:
+                            continue
+                        ok, score, reason = semantic_decision(view, views[other.id], cosine)
+                        if ok:
+                            accepted.append((event(view) == event(views[other.id]), score, reason, other))
+                        elif score > best[0] and best[3] is None:
+                            best = (score, "new", reason, None)
+                    if accepted:
+                        _, score, reason, other = max(accepted, key=lambda x: (x[0], x[1]))
+                        best = (max(score, threshold), "semantic", reason, other)
             score, method, reason, match = best
             if match is not None and match.proposition_id is not None and score >= threshold:
                 pid = _resolve(match.proposition_id, redirects)
@@ -536,9 +816,14 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                 key = keys[claim.id]
                 pid_found = by_key.get(key)
                 if pid_found is None:
-                    pid_found = by_key[key] = out.proposition(key, claim.text)
+                    pid_found = by_key[key] = out.proposition(key, neutral_label(view))
                     existing.add(pid_found)
-                    why = f"new proposition: best match {score:.2f} < {threshold:.2f}" if match else "new proposition: nothing earlier to match"
+                    if not can_link:
+                        why = f"new proposition, never linked: {not_why}"
+                    elif match is not None or reason:
+                        why = f"new proposition: best match {score:.2f} < {threshold:.2f}" + (f" ({reason})" if reason and match is None else "")
+                    else:
+                        why = "new proposition: nothing earlier to match"
                 else:  # the proposition survives from before a re-extraction
                     why = f"proposition of key {key}, kept across re-extraction"
                 pid = _resolve(pid_found, redirects)
@@ -550,9 +835,23 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
     if tidy:
         _tidy(s)
         refresh_counts(s)
+        s.flush()
+        store_changes(conn, {pid for (pid,) in conn.exec_driver_sql("SELECT id FROM propositions")})
+        clear_changes(conn)
     elif touched:
         refresh_counts(s, touched)
+        s.flush()
+        store_changes(conn, touched)
+    s.expire_all()
     return len(unlinked)
+
+
+def unlink_all(s: Session) -> int:
+    """Unlink every claim (reviewer decisions stay in review_actions and are applied again when linking)."""
+    s.flush()
+    n = s.connection().exec_driver_sql("UPDATE claims SET proposition_id = NULL WHERE proposition_id IS NOT NULL").rowcount
+    s.expire_all()
+    return int(n)
 
 
 def _existing(conn: Any, ids: set[int]) -> set[int]:
