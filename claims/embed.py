@@ -67,6 +67,15 @@ def model_zip() -> Path:
     return path
 
 
+def available() -> tuple[bool, str]:
+    """Whether the embedding model can run here (the package is installed); the reason when not."""
+    try:
+        model_zip()
+    except ModelNotAvailable as e:
+        return False, str(e)
+    return True, ""
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -24,6 +24,7 @@ see the "Linking" section of docs/evaluation.md.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,9 @@ from . import model as m
 from .errors import ClaimsError
 from .store import table
 
-LINKER_VERSION = "link-2"
+log = logging.getLogger(__name__)
+
+LINKER_VERSION = "link-3"
 # Chosen on the dev half of the labelled pairs (docs/evaluation.md, "Linking").
 THRESHOLD = 0.80
 # Candidates per new claim: the most recent earlier claims with its predicate lemma.
@@ -103,6 +106,7 @@ class ClaimView:
     masked: list[tuple[int, int]] = field(default_factory=list)  # hedge cues, attribution, time expressions
     entities: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, canonical
     years: frozenset[str] = frozenset()  # years the claim is about (its time expressions, "FY2024"), for the time-scope check
+    times: list[tuple[int, int]] = field(default_factory=list)  # its time expressions (also in masked): kept in its label
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -116,6 +120,7 @@ class ClaimView:
             "masked": [list(x) for x in self.masked],
             "entities": [list(x) for x in self.entities],
             "years": sorted(self.years),
+            "times": [list(x) for x in self.times],
         }
 
     @classmethod
@@ -131,6 +136,7 @@ class ClaimView:
             masked=[(a, b) for a, b in d["masked"]],
             entities=[(a, b, c) for a, b, c in d["entities"]],
             years=frozenset(d.get("years", ())),
+            times=[(a, b) for a, b in d.get("times", ())],
         )
 
     @cached_property
@@ -198,12 +204,13 @@ def neutral_label(v: ClaimView) -> str:
         if t.start_char < v.start_char or t.end_char > v.end_char:
             continue
         lemma = (t.lemma or t.text).lower()
-        if any(a <= t.start_char and t.end_char <= b for a, b in v.masked):
-            continue  # hedge cues, time expressions, the source and its cue ("according to U.S. officials")
-        if lemma in NEGATORS and t.upos in ("PART", "ADV", "CCONJ", "DET"):
-            continue
         if lemma in MODALS and t.upos == "AUX":
-            dropped_modal = True
+            dropped_modal = True  # the verb after it needs a finite form ("may be" → "is")
+            continue
+        inside = lambda spans: any(a <= t.start_char and t.end_char <= b for a, b in spans)  # noqa: E731, B023
+        if inside(v.masked) and not inside(v.times):
+            continue  # hedge cues, the source and its cue ("according to U.S. officials"); time expressions stay
+        if lemma in NEGATORS and t.upos in ("PART", "ADV", "CCONJ", "DET"):
             continue
         if t.upos == "ADV" and (lemma in hedges or lemma in DISCOURSE):
             continue
@@ -388,12 +395,14 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
     years: dict[str, set[str]] = {i: set() for i in ids}
+    times: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     for chunk in _chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
         for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
         for cid, lo, hi, value in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char, value FROM time_refs WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
+            times[cid].append((lo, hi))
             if value and YEAR.fullmatch(value[:4]):
                 years[cid].add(value[:4])
         for cid, *spans in conn.exec_driver_sql(
@@ -420,6 +429,7 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             masked=sorted(masked[c.id]),
             entities=sorted(entities[c.id]),
             years=frozenset(years[c.id] | stated_years(c.text)),
+            times=sorted(times[c.id]),
         )
         for c in claims
     }
@@ -578,8 +588,9 @@ def content_words(v: ClaimView) -> list[str]:
 
 
 def embedding_text(v: ClaimView) -> str:
-    """What is embedded: the neutral text without figure placeholders."""
-    return " ".join(content_words(v))
+    """What is embedded: the neutral text without figure placeholders, nor a light verb (the event is its noun)."""
+    light = v.predicate.lower() if v.predicate.lower() in LIGHT_EVENT_VERBS else None
+    return " ".join(w for w in content_words(v) if w != light)
 
 
 def linkable(v: ClaimView) -> tuple[bool, str]:
@@ -624,8 +635,33 @@ def entity_set(v: ClaimView) -> frozenset[str]:
     return frozenset(e[2].lower() for e in v.entities)
 
 
+DEFINITE = frozenset({"the", "this", "that"})
+
+
+def object_number(v: ClaimView) -> str | None:
+    """'one' for a definite singular object ("supplied the drone"), 'many' for a plural one ("the drones"), else None."""
+    parts = (v.key or "").split("|")
+    if len(parts) != 3 or not parts[2]:
+        return None
+    inside = [t for t in v.tokens if v.start_char <= t.start_char and t.end_char <= v.end_char]
+    for i in range(len(inside) - 1, -1, -1):
+        t = inside[i]
+        if t.upos == "NOUN" and (t.lemma or t.text).lower() == parts[2]:
+            if t.xpos == "NNS":
+                return "many"
+            before = [x for x in inside[:i] if x.upos not in ("ADJ", "NOUN", "NUM")]
+            if t.xpos == "NN" and before and (before[-1].lemma or before[-1].text).lower() in DEFINITE:
+                return "one"
+            return None
+    return None
+
+
 def structure(a: ClaimView, b: ClaimView) -> tuple[bool, str]:
     """Whether structure allows linking two claims whose meaning is close; the reason either way."""
+    na, nb = object_number(a), object_number(b)
+    if na and nb and na != nb:
+        # "supplied the drone" is one drone, "supplying the drones" a set: not the same state of affairs
+        return False, f"object differs in number ({na} / {nb})"
     ea, eb = entity_set(a), entity_set(b)
     if ea and eb and not ea & eb:
         return False, f"entities differ ({', '.join(sorted(ea))} / {', '.join(sorted(eb))})"
@@ -739,6 +775,13 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
 
     s.flush()
     conn = s.connection()
+    if semantic and embedder is None:
+        from .embed import available
+
+        ok, why = available()
+        if not ok:  # linking still works, by rule only; the links' reasons and the log say so
+            log.warning("linking by rule only: %s", why)
+            semantic = False
     unlinked = [
         _Linked(*r)
         for r in conn.exec_driver_sql(
@@ -815,6 +858,10 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
             else:
                 key = keys[claim.id]
                 pid_found = by_key.get(key)
+                if pid_found is not None and semantic and _in_use(conn, pid_found, out):
+                    # same key, but linking refused it (time scope, entities): a proposition of its own
+                    key = keys[claim.id] = f"claim:{claim.id}"
+                    pid_found = by_key.get(key)
                 if pid_found is None:
                     pid_found = by_key[key] = out.proposition(key, neutral_label(view))
                     existing.add(pid_found)
@@ -844,6 +891,13 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         store_changes(conn, touched)
     s.expire_all()
     return len(unlinked)
+
+
+def _in_use(conn: Any, pid: int, out: _LinkWriter) -> bool:
+    """Whether a proposition has claims (linked in this run or before): not one surviving only from before a re-extraction."""
+    if any(x[1] == pid for x in out.links):
+        return True
+    return conn.exec_driver_sql("SELECT 1 FROM claims WHERE proposition_id = ? LIMIT 1", (pid,)).first() is not None
 
 
 def unlink_all(s: Session) -> int:
