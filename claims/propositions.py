@@ -143,6 +143,20 @@ class ClaimView:
     def neutral(self) -> str:
         return neutral_text(self)
 
+    # what linking by meaning reads of a claim, computed once per view (a claim is a candidate of many)
+    @cached_property
+    def features(self) -> Features:
+        return Features(linkable(self), event(self), entity_set(self), object_number(self), embedding_text(self))
+
+
+@dataclass(frozen=True)
+class Features:
+    linkable: tuple[bool, str]
+    event: str
+    entities: frozenset[str]
+    number: str | None
+    text: str  # what is embedded
+
 
 def neutral_text(v: ClaimView) -> str:
     """The claim's content words, insensitive to negation, hedging, attribution and figures."""
@@ -523,6 +537,7 @@ class _LinkWriter:
     def __init__(self, s: Session):
         self.conn = s.connection()
         self.links: list[tuple[Any, ...]] = []
+        self.used: set[int] = set()  # propositions given a claim in this run
         self.new_proposition = insert(table(m.Proposition))
         # a new proposition is one plain INSERT on the driver's cursor (Core costs ~3x as much per row),
         # filling the columns' own scalar defaults; a column with any other default goes through Core
@@ -537,6 +552,7 @@ class _LinkWriter:
 
     def record(self, claim: _Linked, pid: int, method: str, score: float, reason: str, matched: str | None) -> None:
         self.links.append((claim.id, pid, method, round(score, 4), matched, reason, LINKER_VERSION))
+        self.used.add(pid)
         claim.proposition_id = pid
 
     def proposition(self, key: str, label: str) -> int:
@@ -616,12 +632,13 @@ def event(v: ClaimView) -> str:
     pred = v.predicate.lower()
     if pred in LIGHT_EVENT_VERBS:
         head = v.id.rsplit(":", 1)[-1]
+        first = int(head) - 1 if head.isdigit() else 0
         after = False
-        for t in v.tokens:
+        for i, t in enumerate(v.tokens):
             if t.start_char < v.start_char or t.end_char > v.end_char:
                 continue
             if not after:
-                after = (t.lemma or t.text).lower() == pred and (not head.isdigit() or v.tokens.index(t) >= int(head) - 1)
+                after = (t.lemma or t.text).lower() == pred and i >= first
                 continue
             if t.upos == "NOUN" and not any(a <= t.start_char and t.end_char <= b for a, b in v.masked):
                 return _stem((t.lemma or t.text).lower())
@@ -658,11 +675,12 @@ def object_number(v: ClaimView) -> str | None:
 
 def structure(a: ClaimView, b: ClaimView) -> tuple[bool, str]:
     """Whether structure allows linking two claims whose meaning is close; the reason either way."""
-    na, nb = object_number(a), object_number(b)
+    fa, fb = a.features, b.features
+    na, nb = fa.number, fb.number
     if na and nb and na != nb:
         # "supplied the drone" is one drone, "supplying the drones" a set: not the same state of affairs
         return False, f"object differs in number ({na} / {nb})"
-    ea, eb = entity_set(a), entity_set(b)
+    ea, eb = fa.entities, fb.entities
     if ea and eb and not ea & eb:
         return False, f"entities differ ({', '.join(sorted(ea))} / {', '.join(sorted(eb))})"
     if a.years and b.years and not a.years & b.years:
@@ -676,10 +694,11 @@ def semantic_decision(a: ClaimView, b: ClaimView, cosine: float, threshold: floa
     ok, why = structure(a, b)
     if not ok:
         return False, cosine, why
-    same_event = event(a) == event(b)
+    ea, eb = a.features.event, b.features.event
+    same_event = ea == eb
     need = threshold if same_event else threshold + OTHER_EVENT_MARGIN
-    ev = f"event {event(a)}" if same_event else f"events {event(a)}/{event(b)}"
-    reason = f"meaning {cosine:.2f} (≥ {need:.2f}: {ev}; {why}): '{embedding_text(a)}' ~ '{embedding_text(b)}'"
+    ev = f"event {ea}" if same_event else f"events {ea}/{eb}"
+    reason = f"meaning {cosine:.2f} (≥ {need:.2f}: {ev}; {why}): '{a.features.text}' ~ '{b.features.text}'"
     return cosine >= need, cosine, reason
 
 
@@ -697,7 +716,7 @@ def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | N
     from . import embed
 
     model = model or embed.MODEL_VERSION
-    want = {cid: embedding_text(v) for cid, v in views.items() if linkable(v)[0]}
+    want = {cid: v.features.text for cid, v in views.items() if v.features.linkable[0]}
     have: dict[str, Any] = {}
     ids = sorted(want)
     for chunk in _chunks(ids):
@@ -720,41 +739,68 @@ def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | N
     return out
 
 
-def _archive(conn: Any, exclude: set[str]) -> list[_Linked]:
-    """Every linked claim that has a vector: what a new claim is compared with by meaning."""
-    return [
-        _Linked(*r)
-        for r in conn.exec_driver_sql(
-            f"SELECT {', '.join('c.' + x.strip() for x in _LINKED_COLUMNS.split(','))} FROM claims c JOIN claim_vectors v ON v.claim_id = c.id "
-            "WHERE c.proposition_id IS NOT NULL ORDER BY c.doc_date, c.document_id, c.start_char, c.id"
-        )
-        if r[0] not in exclude
-    ]
-
-
-def _nearest(unlinked: list[_Linked], archive: list[_Linked], vectors: dict[str, Any], k: int = TOP_K) -> dict[str, list[tuple[float, _Linked]]]:
-    """For each unlinked claim with a vector, its k nearest earlier claims (archive, or unlinked before it), best first."""
+def _archive_vectors(conn: Any, exclude: set[str], model: str) -> tuple[list[str], Any]:
+    """The vector index: ids and float16 vectors of every linked claim, read from claim_vectors in one pass."""
     import numpy as np
 
-    from .embed import DIMS
+    from .embed import DTYPE
 
-    cols = [c for c in archive if c.id in vectors] + [c for c in unlinked if c.id in vectors]
-    n_archive = sum(1 for c in archive if c.id in vectors)
-    if not cols:
+    ids: list[str] = []
+    blobs: list[bytes] = []
+    for cid, blob in conn.exec_driver_sql(
+        "SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id WHERE c.proposition_id IS NOT NULL AND v.model = ?",
+        (model,),
+    ):
+        if cid not in exclude:
+            ids.append(cid)
+            blobs.append(blob)
+    if not ids:
+        return [], np.zeros((0, 0), dtype=DTYPE)
+    return ids, np.frombuffer(b"".join(blobs), dtype=DTYPE).reshape(len(ids), -1)
+
+
+def _nearest(
+    rows: list[_Linked], vectors: dict[str, Any], archive_ids: list[str], archive: Any, k: int = TOP_K
+) -> dict[str, list[tuple[float, str]]]:
+    """For each unlinked claim with a vector, its k nearest earlier claims (the archive, or unlinked claims before it), best first.
+
+    A brute-force scan in blocks (numpy): exact, and at 1M claims × 256 float16 dimensions one pass
+    over 512 MB per block of new claims. sqlite-vec would keep the index in the SQLite file too,
+    but this Python's sqlite3 cannot load extensions (docs/performance.md).
+    """
+    import numpy as np
+
+    mine = [c for c in rows if c.id in vectors]
+    if not mine:
         return {}
-    matrix = np.vstack([vectors[c.id] for c in cols]).astype(np.float32) if cols else np.zeros((0, DIMS), np.float32)
-    position = {c.id: n_archive + i for i, c in enumerate(c for c in unlinked if c.id in vectors)}
-    rows = [c for c in unlinked if c.id in vectors]
-    out: dict[str, list[tuple[float, _Linked]]] = {}
-    for i in range(0, len(rows), 256):
-        block = rows[i : i + 256]
-        sims = np.vstack([vectors[c.id] for c in block]) @ matrix.T
-        for r, c in enumerate(block):
-            sims[r, position[c.id] :] = -np.inf  # only claims linked before it
-            top = np.argpartition(-sims[r], min(k, len(cols) - 1))[:k]
-            ranked = sorted(((float(sims[r, j]), cols[j]) for j in top if np.isfinite(sims[r, j])), key=lambda x: -x[0])
-            out[c.id] = ranked
+    new = np.vstack([vectors[c.id] for c in mine]).astype(np.float32)
+    ids = [*archive_ids, *(c.id for c in mine)]
+    n_archive = len(archive_ids)
+    out: dict[str, list[tuple[float, str]]] = {}
+    kk = min(k, len(ids))
+    step = 64  # new claims per pass: 64 × 1M float32 scores = 256 MB at most
+    for r0 in range(0, len(mine), step):
+        rows_v = new[r0 : r0 + step]
+        scores = np.full((len(rows_v), len(ids)), -np.inf, dtype=np.float32)
+        for lo in range(0, n_archive, 100_000):  # float32 copies of one block of the index at a time
+            block = np.asarray(archive[lo : lo + 100_000], dtype=np.float32)
+            scores[:, lo : lo + len(block)] = rows_v @ block.T
+        scores[:, n_archive:] = rows_v @ new.T
+        for i in range(len(rows_v)):
+            scores[i, n_archive + r0 + i :] = -np.inf  # only claims linked before it
+        tops = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+        for i, top in enumerate(tops):
+            got = scores[i, top]
+            order = np.argsort(-got)
+            out[mine[r0 + i].id] = [(float(got[j]), ids[top[j]]) for j in order if np.isfinite(got[j])]
     return out
+
+
+def _linked_rows(conn: Any, ids: Iterable[str]) -> list[_Linked]:
+    found: list[_Linked] = []
+    for chunk in _chunks(sorted(set(ids))):
+        found += [_Linked(*r) for r in conn.exec_driver_sql(f"SELECT {_LINKED_COLUMNS} FROM claims WHERE id IN ({_marks(chunk)})", tuple(chunk))]
+    return found
 
 
 def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False, semantic: bool = True, embedder: Embedder | None = None) -> int:
@@ -798,17 +844,24 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         pool: dict[str, list[_Linked]] = {}
         for pred in sorted({c.predicate for c in unlinked}):
             pool[pred] = [c for c in _pool(conn, pred) if c.id not in split_claims]
-        archive = _archive(conn, split_claims) if semantic else []
-        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs), *archive])
+        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
         nearest: dict[str, list[tuple[float, _Linked]]] = {}
         if semantic:
-            vectors = claim_vectors(conn, {c.id: views[c.id] for c in [*unlinked, *archive]}, embedder)
-            nearest = _nearest([c for c in unlinked if c.id not in split_claims], archive, vectors)
+            from .embed import MODEL_VERSION
+
+            # the index is read whole but only as vectors; views are built for the nearest claims alone
+            vectors = claim_vectors(conn, {c.id: views[c.id] for c in unlinked}, embedder)
+            archive_ids, archive = _archive_vectors(conn, split_claims, MODEL_VERSION)
+            found = _nearest([c for c in unlinked if c.id not in split_claims], vectors, archive_ids, archive)
+            known = {c.id: c for c in unlinked} | {c.id: c for cs in pool.values() for c in cs}
+            known |= {c.id: c for c in _linked_rows(conn, {cid for hits in found.values() for _, cid in hits} - set(known))}
+            views |= claim_views(s, [c for cid, c in known.items() if cid not in views])
+            nearest = {cid: [(score, known[other]) for score, other in hits] for cid, hits in found.items()}
         # the propositions that pins name, and those that keys of new claims could reuse
         existing = _existing(conn, {pin.proposition_id for pin in pins.values()})
         keys = {c.id: c.proposition_key if c.proposition_key and informative_key(c.proposition_key) else f"claim:{c.id}" for c in unlinked}
         if semantic:  # boilerplate never shares a proposition, not even by key
-            keys = {cid: k if linkable(views[cid])[0] else f"claim:{cid}" for cid, k in keys.items()}
+            keys = {cid: k if views[cid].features.linkable[0] else f"claim:{cid}" for cid, k in keys.items()}
         by_key: dict[str, int] = {}
         for chunk in _chunks(sorted(set(keys.values()))):
             for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
@@ -825,14 +878,14 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     pool[claim.predicate].append(claim)
                 continue
             best: tuple[float, str, str, _Linked | None] = (0.0, "new", "", None)
-            can_link, not_why = linkable(view) if semantic else (True, "")
+            can_link, not_why = view.features.linkable if semantic else (True, "")
             if can_link:
                 for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
                     if other.sentence_id == claim.sentence_id:
                         continue  # two clauses of one sentence state different things ("concerns that X" vs X)
-                    if semantic and not (linkable(views[other.id])[0] and structure(view, views[other.id])[0]):
-                        continue
                     score, method, reason = similarity(view, views[other.id])
+                    if score > best[0] and semantic and not (views[other.id].features.linkable[0] and structure(view, views[other.id])[0]):
+                        continue
                     if score > best[0]:
                         best = (score, method, reason, other)
                         if score >= 1.0:
@@ -845,7 +898,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                             continue
                         ok, score, reason = semantic_decision(view, views[other.id], cosine)
                         if ok:
-                            accepted.append((event(view) == event(views[other.id]), score, reason, other))
+                            accepted.append((view.features.event == views[other.id].features.event, score, reason, other))
                         elif score > best[0] and best[3] is None:
                             best = (score, "new", reason, None)
                     if accepted:
@@ -895,7 +948,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
 
 def _in_use(conn: Any, pid: int, out: _LinkWriter) -> bool:
     """Whether a proposition has claims (linked in this run or before): not one surviving only from before a re-extraction."""
-    if any(x[1] == pid for x in out.links):
+    if pid in out.used:
         return True
     return conn.exec_driver_sql("SELECT 1 FROM claims WHERE proposition_id = ? LIMIT 1", (pid,)).first() is not None
 
