@@ -702,6 +702,20 @@ def semantic_decision(a: ClaimView, b: ClaimView, cosine: float, threshold: floa
     return cosine >= need, cosine, reason
 
 
+def rule_allowed(a: ClaimView, b: ClaimView) -> bool:
+    """Whether the semantic linker lets a rule match (same key, close wording) stand: b linkable, structure agreeing."""
+    return b.features.linkable[0] and structure(a, b)[0]
+
+
+def pair_decision(a: ClaimView, b: ClaimView, cosine: float, threshold: float = THRESHOLD) -> bool:
+    """The semantic linker's decision on one pair, as link_propositions makes it for a candidate (for labelled pairs)."""
+    if not (a.features.linkable[0] and b.features.linkable[0]):
+        return False
+    if similarity(a, b)[0] >= threshold and rule_allowed(a, b):
+        return True
+    return semantic_decision(a, b, cosine)[0]
+
+
 Embedder = Callable[[Sequence[str]], Any]
 
 
@@ -884,7 +898,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     if other.sentence_id == claim.sentence_id:
                         continue  # two clauses of one sentence state different things ("concerns that X" vs X)
                     score, method, reason = similarity(view, views[other.id])
-                    if score > best[0] and semantic and not (views[other.id].features.linkable[0] and structure(view, views[other.id])[0]):
+                    if score > best[0] and semantic and not rule_allowed(view, views[other.id]):
                         continue
                     if score > best[0]:
                         best = (score, method, reason, other)

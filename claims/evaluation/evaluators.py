@@ -532,7 +532,20 @@ def evaluate_linking(data: Path, **_: Any) -> Section:
             Row("linking", f"CRS series dev, {name}", "negatives kept apart", apart / n_neg if n_neg else None, "≥ 0.95" if name == "semantic" else "", "", n_neg),
             Row("linking", f"CRS series dev, {name}", "change-label accuracy", right / n_lab if n_lab else None, "≥ 0.85" if name == "semantic" else "", "", n_lab),
         ]
-    return Section("linking", rows, {"runs": r})
+    details: dict[str, Any] = {"runs": r}
+    from .linking import PAIRS, evaluate_pairs
+
+    if PAIRS.exists():
+        pairs = evaluate_pairs(PAIRS)
+        details["pairs"] = pairs
+        for name, by_split in pairs.items():
+            tp, fp, fn, _ = by_split["test"]
+            p = prf(tp, fp, fn)
+            rows += [
+                Row("linking", f"labelled pairs held-out, {name}", "precision", p.precision, "", "", tp + fp + fn),
+                Row("linking", f"labelled pairs held-out, {name}", "recall", p.recall, "", "", tp + fn),
+            ]
+    return Section("linking", rows, details)
 
 
 EVALUATORS["linking"] = evaluate_linking

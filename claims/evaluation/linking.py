@@ -147,3 +147,29 @@ def evaluate(folder: Path, parser: str = "spacy") -> dict[str, dict[str, Any]]:
                 results[name] = score(s.connection(), gold, negatives)
         engine.dispose()
     return results
+
+
+PAIRS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "pairs.jsonl"
+
+
+def evaluate_pairs(path: Path = PAIRS) -> dict[str, dict[str, tuple[int, int, int, int]]]:
+    """The hand-labelled claim pairs (docs/evaluation.md, "Linking"): (tp, fp, fn, tn) of each linker, by split."""
+    from .. import embed
+    from ..propositions import THRESHOLD, load_pairs, pair_decision, similarity
+
+    pairs = load_pairs(path)
+    texts = sorted({v.features.text for a, b, _, _ in pairs for v in (a, b)})
+    vec = dict(zip(texts, embed.embed_texts(texts), strict=True))
+    out: dict[str, dict[str, tuple[int, int, int, int]]] = {}
+    for split in ("dev", "test"):
+        sub = [p for p in pairs if p[3]["split"] == split]
+        for name, pred in (
+            ("semantic", [pair_decision(a, b, float(vec[a.features.text] @ vec[b.features.text])) for a, b, _, _ in sub]),
+            ("rule-only", [similarity(a, b)[0] >= THRESHOLD for a, b, _, _ in sub]),
+        ):
+            gold = [y for _, _, y, _ in sub]
+            tp = sum(1 for y, z in zip(gold, pred, strict=True) if y and z)
+            fp = sum(1 for y, z in zip(gold, pred, strict=True) if z and not y)
+            fn = sum(1 for y, z in zip(gold, pred, strict=True) if y and not z)
+            out.setdefault(name, {})[split] = (tp, fp, fn, len(sub) - tp - fp - fn)
+    return out
