@@ -12,15 +12,25 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, or_, select
 
 from . import model as m
-from .changes import CERTAINTY_RANK, HEDGE_RANK, PRIORITY, Change, Figure, figures, firmness, label_changes, source_identity  # noqa: F401  (re-exported)
+from .changes import (  # noqa: F401  (re-exported)
+    CERTAINTY_RANK,
+    HEDGE_RANK,
+    PRIORITY,
+    Change,
+    Figure,
+    figures,
+    firmness,
+    label_changes,
+    source_identity,
+)
 from .errors import ClaimsError
+
 
 class QueryError(ClaimsError):
     """A compare or report query that finds nothing."""

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from claims.cli import cli
 from claims.changes import figures, words_value
+from claims.cli import cli
 
 
 @pytest.mark.parametrize(

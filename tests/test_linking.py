@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DATA, EVAL_DATA
 from sqlmodel import Session
 
 from claims import embed
@@ -24,7 +25,6 @@ from claims.propositions import (
     ClaimView,
     Token,
     conllu_tokens,
-    embedding_text,
     event,
     link_propositions,
     linkable,
@@ -33,8 +33,6 @@ from claims.propositions import (
     unlink_all,
 )
 from claims.store import engine_for
-
-from conftest import DATA, EVAL_DATA
 
 ATTACKS = [DATA / "linking_attacks_a.conllu", DATA / "linking_attacks_b.conllu"]
 FEW = "ec70e7ef13a709a0:0:3"  # There have been 14 separate attacks in Iraq (2023-11-08)

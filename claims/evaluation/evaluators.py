@@ -539,7 +539,7 @@ def evaluate_linking(data: Path, **_: Any) -> Section:
         pairs = evaluate_pairs(PAIRS)
         details["pairs"] = pairs
         for name, by_split in pairs.items():
-            tp, fp, fn, _ = by_split["test"]
+            tp, fp, fn, _tn = by_split["test"]
             p = prf(tp, fp, fn)
             rows += [
                 Row("linking", f"labelled pairs held-out, {name}", "precision", p.precision, "", "", tp + fp + fn),
