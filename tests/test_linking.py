@@ -34,7 +34,8 @@ from claims.propositions import (
 )
 from claims.store import engine_for
 
-ATTACKS = [DATA / "linking_attacks_a.conllu", DATA / "linking_attacks_b.conllu"]
+# two dated documents, pre-parsed (spaCy → UD, stored CoNLL-U): linking fixtures, not extraction ones
+ATTACKS = [DATA / "linking" / "attacks_a.conllu", DATA / "linking" / "attacks_b.conllu"]
 FEW = "ec70e7ef13a709a0:0:3"  # There have been 14 separate attacks in Iraq (2023-11-08)
 MANY = "d21025ce14a16474:0:3"  # Militia groups carried out at least 134 attacks in Iraq (2024-01-10)
 FY2022 = "ec70e7ef13a709a0:1:6"  # the Pentagon spent $5 billion on air defence in FY2022
