@@ -1027,6 +1027,7 @@ def _tidy(s: Session) -> None:
     s.flush()
     conn = s.connection()
     conn.exec_driver_sql("DELETE FROM proposition_links WHERE claim_id NOT IN (SELECT id FROM claims)")
+    conn.exec_driver_sql("DELETE FROM claim_vectors WHERE claim_id NOT IN (SELECT id FROM claims)")
     used = {pid for (pid,) in conn.exec_driver_sql("SELECT DISTINCT proposition_id FROM claims WHERE proposition_id IS NOT NULL")}
     for into, source in conn.exec_driver_sql("SELECT proposition_id, from_proposition_id FROM review_actions"):
         used |= {into, source or -1}
