@@ -12,104 +12,28 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, or_, select
 
 from . import model as m
+from .changes import (  # noqa: F401  (re-exported)
+    CERTAINTY_RANK,
+    HEDGE_RANK,
+    PRIORITY,
+    Change,
+    Figure,
+    figures,
+    firmness,
+    label_changes,
+    source_identity,
+)
 from .errors import ClaimsError
-
-CERTAINTY_RANK = {"unknown": 0, "possible": 1, "probable": 2, "certain": 3}
-# Low hedging is mostly approximators on figures ("more than fifty"): not a weaker commitment.
-HEDGE_RANK = {"none": 0, "low": 0, "medium": 1, "high": 2}
-
-
-class Change(str, Enum):
-    first_seen = "first seen"
-    repeated = "repeated"
-    strengthened = "strengthened"
-    weakened = "weakened"
-    reversed = "reversed"
-    new_source = "new source"
-    figure_changed = "figure changed"
-
-
-# The label shown when several apply: the one a reader most needs to see.
-PRIORITY = [Change.reversed, Change.figure_changed, Change.strengthened, Change.weakened, Change.new_source, Change.repeated]
 
 
 class QueryError(ClaimsError):
     """A compare or report query that finds nothing."""
-
-
-# --- figures --------------------------------------------------------------------
-
-UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
-SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 1_000_000_000_000}
-NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen"], key=len, reverse=True))
-QUALIFIER = r"more than|fewer than|less than|at least|at most|up to|nearly|almost|about|around|roughly|approximately|over|under|some|dozens of|hundreds of|thousands of"
-FIGURE = re.compile(
-    rf"(?<!\w)(?:(?P<q>{QUALIFIER})\s+)?(?:US)?[$£€]?\s?(?:(?P<d>\d[\d,]*(?:\.\d+)?)(?:\s*(?P<ds>{'|'.join(SCALES)}))?"
-    rf"|(?P<w>(?:(?:{NUMBER_WORD})(?!\w)(?:[\s-]+(?:and\s+)?)?)+))(?![\w])",
-    re.I,
-)
-
-
-class Figure(BaseModel):
-    text: str = Field(description="As written")
-    value: float
-    qualifier: str | None = Field(default=None, description="more than, at least, nearly, ...")
-
-
-def words_value(words: str) -> float | None:
-    total = current = 0
-    seen = False
-    for w in re.split(r"[\s-]+", words.lower()):
-        if not w or w == "and":
-            continue
-        if w in UNITS:
-            current += UNITS[w]
-        elif w in TENS:
-            current += TENS[w]
-        elif w == "dozen":
-            current = (current or 1) * 12
-        elif w in SCALES:
-            total += (current or 1) * SCALES[w]
-            current = 0
-        else:
-            return None
-        seen = True
-    return float(total + current) if seen else None
-
-
-def figures(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Figure]:
-    """Numbers in a claim, in words or digits, outside the given spans (dates, times)."""
-    out = []
-    for mt in FIGURE.finditer(text):
-        start = mt.start("d") if mt.group("d") else mt.start("w")
-        if any(a <= start < b for a, b in skip):
-            continue
-        if mt.group("d"):
-            raw = mt.group("d").replace(",", "")
-            try:
-                value = float(raw)
-            except ValueError:
-                continue
-            if mt.group("ds"):
-                value *= SCALES[mt.group("ds").lower()]
-        else:
-            words = mt.group("w").strip()
-            if words.lower() == "one":
-                continue  # mostly a pronoun: "no one", "one of them"
-            parsed = words_value(words)
-            if parsed is None:
-                continue
-            value = parsed
-        out.append(Figure(text=mt.group(0).strip(), value=value, qualifier=(mt.group("q") or None) and mt.group("q").lower()))
-    return out
 
 
 def distinct_words(words: Any) -> list[str]:
@@ -173,9 +97,10 @@ class Assessment(BaseModel):
     parser_version: str
     extractor_version: str
     link: LinkOut | None
-    change: Change
-    changes: list[Change]
-    change_detail: str
+    change: Change = Field(description="Stored at link time (claims.change_label), against the claim before it")
+    changes: list[Change] = Field(description="The stored label, as a list (kept for the report formats)")
+    change_detail: str = Field(description="Stored at link time (claims.change_detail); empty when nothing to say")
+    previous_claim_id: str | None = Field(default=None, description="The claim before it in the proposition's date order")
 
 
 class ReviewOut(BaseModel):
@@ -187,6 +112,19 @@ class ReviewOut(BaseModel):
     created_at: str
 
 
+class SourceCount(BaseModel):
+    """One distinct source of a proposition, and what the data shows of how it is known."""
+
+    source: str
+    n_documents: int
+    through: list[str] = Field(description="Other sources of this proposition whose documents are the only place it is quoted (a chain)")
+
+    @property
+    def text(self) -> str:
+        docs = f"{self.n_documents} document{'s' if self.n_documents != 1 else ''}"
+        return f"{self.source} ({docs}" + (f"; known only through {', '.join(self.through)}'s document)" if self.through else ")")
+
+
 class PropositionTimeline(BaseModel):
     id: int
     key: str
@@ -195,67 +133,15 @@ class PropositionTimeline(BaseModel):
     last_seen: str | None
     n_claims: int
     n_documents: int
-    n_sources: int = Field(description="Distinct innermost sources; unattributed claims count as their publisher")
+    n_sources: int = Field(description="Distinct innermost sources; unattributed claims count as their publisher. Nothing here shows they are independent")
     sources: list[str]
+    source_counts: list[SourceCount] = Field(default_factory=list, description="Each distinct source: in how many documents, and through whose documents")
     changed: bool = Field(description="True when any assessment after the first is not 'repeated'")
     assessments: list[Assessment]
     reviews: list[ReviewOut]
 
 
 # --- building them ------------------------------------------------------------------
-
-
-def source_identity(claim: m.Claim, doc: m.Document) -> str:
-    """Who stands behind a claim, for counting independent sources."""
-    if claim.source_type == m.SourceType.author:
-        return doc.source or f"the author of document {doc.id}"
-    return re.sub(r"^(?:the|a|an)\s+", "", claim.source_text.strip(), flags=re.I)
-
-
-def firmness(a: Assessment) -> tuple[int, int]:
-    return CERTAINTY_RANK.get(a.certainty, 0), -HEDGE_RANK.get(a.hedge_level, 0)
-
-
-def _fig(fs: list[Figure]) -> str:
-    return ", ".join(f.text for f in fs)
-
-
-def label_changes(items: list[Assessment], identities: list[str]) -> None:
-    """Set ``change``, ``changes`` and ``change_detail`` of each assessment against the one before."""
-    seen: set[str] = set()
-    for i, (a, who) in enumerate(zip(items, identities, strict=True)):
-        if i == 0:
-            a.change, a.changes = Change.first_seen, [Change.first_seen]
-            a.change_detail = f"first seen: {a.polarity}, {a.certainty}, according to {a.source}"
-            seen.add(who)
-            continue
-        prev = items[i - 1]
-        found: list[Change] = []
-        details: list[str] = []
-        if a.polarity != prev.polarity:
-            found.append(Change.reversed)
-            details.append(f"polarity {prev.polarity} → {a.polarity}")
-        if a.figures and prev.figures and sorted(f.value for f in a.figures) != sorted(f.value for f in prev.figures):
-            found.append(Change.figure_changed)
-            details.append(f"figure {_fig(prev.figures)} → {_fig(a.figures)}")
-        before, now = firmness(prev), firmness(a)
-        # across a reversal, "firmer" compares two different assertions: the detail says it
-        if now > before and Change.reversed not in found:
-            found.append(Change.strengthened)
-        elif now < before and Change.reversed not in found:
-            found.append(Change.weakened)
-        if now != before:
-            details.append(f"certainty {prev.certainty} (hedging {prev.hedge_level}) → {a.certainty} (hedging {a.hedge_level})")
-        if who not in seen:
-            found.append(Change.new_source)
-            details.append(f"new source: {a.source}")
-        seen.add(who)
-        if not found:
-            found.append(Change.repeated)
-            details.append(f"repeated by {a.source}")
-        a.changes = [c for c in PRIORITY if c in found]
-        a.change = a.changes[0]
-        a.change_detail = "; ".join(details)
 
 
 def proposition_ids(
@@ -393,13 +279,13 @@ def timelines(
                     parser_version=sent.parser_version,
                     extractor_version=c.extractor_version,
                     link=LinkOut(method=link.method, score=link.score, reason=link.reason) if link else None,
-                    change=Change.first_seen,
-                    changes=[],
-                    change_detail="",
+                    change=Change[c.change_label or "first_seen"],
+                    changes=[Change[c.change_label or "first_seen"]],
+                    change_detail=c.change_detail or "",
+                    previous_claim_id=c.previous_claim_id,
                 )
             )
-            identities.append(source_identity(c, doc))
-        label_changes(assessments, identities)
+            identities.append(source_identity(c.source_type.value, c.source_text, doc.source, doc.id))
         distinct = list(dict.fromkeys(identities))
         result.append(
             PropositionTimeline(
@@ -412,12 +298,28 @@ def timelines(
                 n_documents=len({c.document_id for c in items}),
                 n_sources=len(distinct),
                 sources=distinct,
+                source_counts=source_counts(items, identities, docs),
                 changed=any(a.change != Change.repeated for a in assessments[1:]),
                 assessments=assessments,
                 reviews=reviews.get(pid, []),
             )
         )
     return result
+
+
+def source_counts(items: Sequence[m.Claim], identities: Sequence[str], docs: dict[str, m.Document]) -> list[SourceCount]:
+    """Distinct sources, each with its documents and, when it is only ever quoted in another source's documents, whose."""
+    distinct = list(dict.fromkeys(identities))
+    out = []
+    for who in distinct:
+        mine = [c for c, w in zip(items, identities, strict=True) if w == who]
+        publishers = {source_identity("author", "", docs[c.document_id].source, c.document_id) for c in mine}
+        quoted_only = all(c.source_type != m.SourceType.author for c in mine)
+        # an unnamed publisher is no known source: a claim quoted in its document shows no chain
+        named = set(distinct) - {who, source_identity("author", "", None, "")}
+        through = sorted(publishers) if quoted_only and publishers <= named else []
+        out.append(SourceCount(source=who, n_documents=len({c.document_id for c in mine}), through=through))
+    return out
 
 
 def compare(

@@ -510,8 +510,8 @@ def extra_css_urls(database: str | None, datasette: Any) -> list[str]:
     return [datasette.urls.static_plugins(PLUGIN, "claims.css")]
 
 
-# The propositions whose assessment changed, most claims first: propositions.n_assessments (kept
-# by refresh_counts at link time) picks them, ix_propositions_n_claims walks them in order, and
+# The propositions whose assessment changed, most claims first: propositions.n_changes (the claims
+# whose change label, stored at link time by claims.changes, is a change) picks them, ix_propositions_n_claims walks them in order, and
 # their first and last claims are lookups on ix_claims_proposition_date.
 CHANGED_PROPOSITIONS_SQL = """
 select
@@ -519,7 +519,7 @@ select
   p.key,
   p.label as proposition,
   p.n_claims,
-  p.n_assessments,
+  p.n_changes,
   first.doc_date as first_date,
   first.certainty || ', ' || first.polarity as first_assessment,
   first.source_text as first_source,
@@ -533,7 +533,7 @@ join claims first on first.rowid = (
 join claims last on last.rowid = (
   select x.rowid from claims x where x.proposition_id = p.id
   order by x.doc_date desc, x.document_id desc, x.start_char desc, x.rowid desc limit 1)
-where p.n_assessments > 1
+where p.n_changes > 0
 order by p.n_claims desc, first_date, p.id
 limit :limit
 """
@@ -546,7 +546,7 @@ async def changed_propositions(
     if not await datasette.get_canned_query(database, "assessment_changes", None):
         return []
     db = datasette.get_database(database)
-    if "n_assessments" not in await db.table_columns("propositions"):
+    if "n_changes" not in await db.table_columns("propositions"):
         return []  # a database made before the column: the start panel goes without the list
     result = await db.execute(CHANGED_PROPOSITIONS_SQL, {"limit": limit})
     return [

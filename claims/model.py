@@ -131,6 +131,12 @@ class Claim(ClaimBase, table=True):
     id: str = Field(primary_key=True, description="<sentence_id>:<head word id>")
     proposition_key: str | None = Field(default=None, index=True, description="subject | predicate | object, canonicalised")
     extracted_at: datetime = Field(default_factory=utcnow)
+    # set at link time (claims.changes) and read by every view: compare, Datasette, reports
+    change_label: str | None = Field(
+        default=None, index=True, description="Against the claim before it in its proposition: first_seen, repeated, strengthened, weakened, reversed, figure_changed, new_source"
+    )
+    change_detail: str | None = Field(default=None, description='What changed, e.g. the two figures ("more than 60 → at least 134")')
+    previous_claim_id: str | None = Field(default=None, description="The claim before it in its proposition's date order; null for the first")
 
 
 class Attribution(SQLModel, table=True):
@@ -211,6 +217,8 @@ class Proposition(SQLModel, table=True):
     last_seen: str | None = None
     # distinct (certainty, polarity) pairs among its claims: > 1 when the assessment changed
     n_assessments: int = 0
+    # claims whose stored change label is a change (not first_seen or repeated): > 0 when the assessment changed
+    n_changes: int = 0
 
 
 class Run(SQLModel, table=True):
@@ -325,6 +333,17 @@ class PropositionLink(SQLModel, table=True):
     matched_claim_id: str | None = Field(default=None, description="The earlier claim it was matched to")
     reason: str
     linker_version: str = ""
+
+
+class ClaimVector(SQLModel, table=True):
+    """A claim's neutral text and its sentence vector (claims.embed), kept across re-extraction while the text is the same."""
+
+    __tablename__ = "claim_vectors"
+
+    claim_id: str = Field(primary_key=True, description="The claim (no foreign key: kept across re-extraction)")
+    model: str = Field(description="The embedding model and build that made the vector")
+    neutral: str = Field(description="The text embedded: the claim without polarity, hedges, attribution, time or figures")
+    vector: bytes = Field(description="float16, unit length")
 
 
 class ReviewAction(SQLModel, table=True):

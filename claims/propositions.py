@@ -24,6 +24,8 @@ see the "Linking" section of docs/evaluation.md.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -38,7 +40,9 @@ from . import model as m
 from .errors import ClaimsError
 from .store import table
 
-LINKER_VERSION = "link-2"
+log = logging.getLogger(__name__)
+
+LINKER_VERSION = "link-3"
 # Chosen on the dev half of the labelled pairs (docs/evaluation.md, "Linking").
 THRESHOLD = 0.80
 # Candidates per new claim: the most recent earlier claims with its predicate lemma.
@@ -54,7 +58,7 @@ WEAK_ARGUMENTS = frozenset({"", "it", "they", "he", "she", "this", "that", "whic
 # Copulas and existentials: "there are concerns" states no content with "be".
 LIGHT_VERBS = frozenset({"be", "there"})
 # Sentence and discourse adverbs: "already", "however" change no content.
-DISCOURSE = frozenset({"already", "also", "even", "still", "however", "nevertheless", "further", "far", "now", "then", "yet", "just", "again", "so", "too"})
+DISCOURSE = frozenset({"already", "also", "even", "still", "however", "nevertheless", "further", "far", "now", "then", "yet", "just", "again", "so", "too", "additionally", "meanwhile", "moreover"})
 NUMBER_WORDS = frozenset(
     "numerous several many multiple few zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
@@ -85,6 +89,7 @@ class Token:
     upos: str
     start_char: int
     end_char: int
+    xpos: str = ""
 
 
 @dataclass
@@ -100,6 +105,8 @@ class ClaimView:
     tokens: list[Token] = field(default_factory=list)
     masked: list[tuple[int, int]] = field(default_factory=list)  # hedge cues, attribution, time expressions
     entities: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, canonical
+    years: frozenset[str] = frozenset()  # years the claim is about (its time expressions, "FY2024"), for the time-scope check
+    times: list[tuple[int, int]] = field(default_factory=list)  # its time expressions (also in masked): kept in its label
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +119,8 @@ class ClaimView:
             "tokens": [[t.text, t.lemma, t.upos, t.start_char, t.end_char] for t in self.tokens],
             "masked": [list(x) for x in self.masked],
             "entities": [list(x) for x in self.entities],
+            "years": sorted(self.years),
+            "times": [list(x) for x in self.times],
         }
 
     @classmethod
@@ -126,11 +135,27 @@ class ClaimView:
             tokens=[Token(*t) for t in d["tokens"]],
             masked=[(a, b) for a, b in d["masked"]],
             entities=[(a, b, c) for a, b, c in d["entities"]],
+            years=frozenset(d.get("years", ())),
+            times=[(a, b) for a, b in d.get("times", ())],
         )
 
     @cached_property
     def neutral(self) -> str:
         return neutral_text(self)
+
+    # what linking by meaning reads of a claim, computed once per view (a claim is a candidate of many)
+    @cached_property
+    def features(self) -> Features:
+        return Features(linkable(self), event(self), entity_set(self), object_number(self), embedding_text(self))
+
+
+@dataclass(frozen=True)
+class Features:
+    linkable: tuple[bool, str]
+    event: str
+    entities: frozenset[str]
+    number: str | None
+    text: str  # what is embedded
 
 
 def neutral_text(v: ClaimView) -> str:
@@ -154,12 +179,76 @@ def neutral_text(v: ClaimView) -> str:
             if not out or out[-1] != "#":
                 out.append("#")
             continue
+        if not any(ch.isalnum() for ch in lemma):
+            continue  # stray quote marks and apostrophes ("Gaza’s")
         if t.upos in DROP_UPOS or lemma in MODALS or lemma in NEGATORS or lemma in LIGHT_VERBS or lemma in DISCOURSE:
             continue
         if t.upos == "ADV" and lemma in hedges:
             continue
         out.append(lemma)
     return " ".join(out)
+
+
+# --- neutral labels ------------------------------------------------------------
+# What a proposition is headed with: the positive, unhedged, unattributed statement, built from
+# the words of the claim ("Iran is not explicitly directing these groups" → "Iran is directing
+# these groups"; "The IRGC may be supplying the drones" → "The IRGC is supplying the drones").
+
+PLURAL_TAGS = frozenset({"NNS", "NNPS"})
+PLURAL_PRONOUNS = frozenset({"they", "we", "you", "i"})
+# a finite form for a bare verb left behind by a removed modal ("may be" → "is")
+FINITE = {"be": ("is", "are"), "have": ("has", "have"), "do": ("does", "do")}
+
+
+def _third_person(verb: str) -> str:
+    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if verb.endswith("y") and len(verb) > 2 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def neutral_label(v: ClaimView) -> str:
+    """The claim as a positive, unhedged, unattributed statement (negators, modals, hedge and attribution cues removed)."""
+    hedges = hedge_words()
+    kept: list[Token] = []
+    plural = False
+    dropped_modal = False
+    for t in v.tokens:
+        if t.start_char < v.start_char or t.end_char > v.end_char:
+            continue
+        lemma = (t.lemma or t.text).lower()
+        if lemma in MODALS and t.upos == "AUX":
+            dropped_modal = True  # the verb after it needs a finite form ("may be" → "is")
+            continue
+        inside = lambda spans: any(a <= t.start_char and t.end_char <= b for a, b in spans)  # noqa: E731, B023
+        if inside(v.masked) and not inside(v.times):
+            continue  # hedge cues, the source and its cue ("according to U.S. officials"); time expressions stay
+        if lemma in NEGATORS and t.upos in ("PART", "ADV", "CCONJ", "DET"):
+            continue
+        if t.upos == "ADV" and (lemma in hedges or lemma in DISCOURSE):
+            continue
+        if not kept and t.upos in ("CCONJ", "SCONJ", "PUNCT"):
+            continue  # "and", "that" before the statement
+        if dropped_modal and t.upos in ("AUX", "VERB") and t.xpos in ("VB", ""):
+            forms = FINITE.get(lemma)
+            word = (forms[1] if plural else forms[0]) if forms else (t.text if plural else _third_person(t.text))
+            t = Token(word, t.lemma, t.upos, t.start_char, t.end_char, "VBZ")
+            dropped_modal = False
+        elif t.upos in ("AUX", "VERB"):
+            dropped_modal = False
+        if t.upos in ("NOUN", "PROPN", "PRON") and not any(k.upos in ("AUX", "VERB") for k in kept):
+            plural = t.xpos in PLURAL_TAGS or lemma in PLURAL_PRONOUNS
+        kept.append(t)
+    while kept and kept[-1].upos in ("PUNCT", "CCONJ", "SCONJ", "ADP"):
+        kept.pop()
+    if not kept:
+        return v.text
+    parts = [kept[0].text]
+    for prev, t in zip(kept, kept[1:], strict=False):
+        parts.append((" " if t.start_char > prev.end_char else "") + t.text)
+    label = "".join(parts)
+    return label[0].upper() + label[1:]
 
 
 def informative_key(key: str | None) -> bool:
@@ -299,7 +388,7 @@ def conllu_tokens(conllu: str) -> list[Token]:
                 end = item[9:]
         if start is None or end is None:
             continue
-        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(start), int(end)))
+        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(start), int(end), cols[4] if cols[4] != "_" else ""))
     return out
 
 
@@ -319,11 +408,17 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens[sid] = conllu_tokens(conllu)
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
+    years: dict[str, set[str]] = {i: set() for i in ids}
+    times: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     for chunk in _chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
-        for name in ("hedge_cues", "time_refs"):
-            for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM {name} WHERE claim_id IN ({marks})", params):
-                masked[cid].append((lo, hi))
+        for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
+            masked[cid].append((lo, hi))
+        for cid, lo, hi, value in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char, value FROM time_refs WHERE claim_id IN ({marks})", params):
+            masked[cid].append((lo, hi))
+            times[cid].append((lo, hi))
+            if value and YEAR.fullmatch(value[:4]):
+                years[cid].add(value[:4])
         for cid, *spans in conn.exec_driver_sql(
             f"SELECT claim_id, source_start, source_end, cue_start, cue_end FROM attributions WHERE claim_id IN ({marks})", params
         ):
@@ -347,9 +442,20 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens=tokens.get(c.sentence_id, []),
             masked=sorted(masked[c.id]),
             entities=sorted(entities[c.id]),
+            years=frozenset(years[c.id] | stated_years(c.text)),
+            times=sorted(times[c.id]),
         )
         for c in claims
     }
+
+
+YEAR = re.compile(r"(?:19|20)\d\d")
+# a year as written, fiscal years included ("FY2024", "FY24" is too rare to read): the time scope of a claim
+STATED_YEAR = re.compile(r"(?<![\w$.,])(?:FY\s?)?((?:19|20)\d\d)(?![\w,.]\d)")
+
+
+def stated_years(text: str) -> set[str]:
+    return {mt.group(1) for mt in STATED_YEAR.finditer(text)}
 
 
 def _chunks(items: Sequence[Any], n: int = 500) -> Iterable[Sequence[Any]]:
@@ -431,6 +537,7 @@ class _LinkWriter:
     def __init__(self, s: Session):
         self.conn = s.connection()
         self.links: list[tuple[Any, ...]] = []
+        self.used: set[int] = set()  # propositions given a claim in this run
         self.new_proposition = insert(table(m.Proposition))
         # a new proposition is one plain INSERT on the driver's cursor (Core costs ~3x as much per row),
         # filling the columns' own scalar defaults; a column with any other default goes through Core
@@ -445,6 +552,7 @@ class _LinkWriter:
 
     def record(self, claim: _Linked, pid: int, method: str, score: float, reason: str, matched: str | None) -> None:
         self.links.append((claim.id, pid, method, round(score, 4), matched, reason, LINKER_VERSION))
+        self.used.add(pid)
         claim.proposition_id = pid
 
     def proposition(self, key: str, label: str) -> int:
@@ -473,17 +581,267 @@ def _pool(conn: Any, predicate: str) -> list[_Linked]:
     return [_Linked(*r) for r in reversed(recent)]
 
 
-def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False) -> int:
+# --- linking by meaning ---------------------------------------------------------
+# Candidates come from the claim vectors (claims.embed: the neutral text embedded once, at
+# ingest, stored in claim_vectors); structure then decides. Chosen on the dev linking set
+# (../shared/eval/linking, docs/evaluation.md "Linking").
+
+# cosine of two neutral texts at which claims of the same event are one proposition
+SEMANTIC_THRESHOLD = 0.70
+# claims of different events ("supports" / "directs") need this much more
+OTHER_EVENT_MARGIN = 0.22
+# nearest earlier claims looked at per new claim
+TOP_K = 20
+# a first- or second-person subject is the speaker talking to the room ("you know",
+# "I'm Brigadier General Pat Ryder", "you may attribute the comments to ..."): never a proposition to follow
+BOILERPLATE_SUBJECTS = frozenset({"i", "you", "me"})
+# verbs whose event is their object or subject noun: "carried out attacks" = "attacked" = "there have been attacks"
+LIGHT_EVENT_VERBS = frozenset({"be", "there", "have", "carry", "conduct", "make", "take", "give", "launch", "mount", "stage", "see", "do", "hold", "declare", "wage"})
+
+
+def content_words(v: ClaimView) -> list[str]:
+    return [w for w in v.neutral.split() if w != "#"]
+
+
+def embedding_text(v: ClaimView) -> str:
+    """What is embedded: the neutral text without figure placeholders, nor a light verb (the event is its noun)."""
+    light = v.predicate.lower() if v.predicate.lower() in LIGHT_EVENT_VERBS else None
+    return " ".join(w for w in content_words(v) if w != light)
+
+
+def linkable(v: ClaimView) -> tuple[bool, str]:
+    """Whether a claim states something to follow across documents (boilerplate and discourse markers do not)."""
+    subject = (v.key or "").split("|")[0]
+    if subject in BOILERPLATE_SUBJECTS:
+        return False, f"the speaker addressing the room (subject {subject!r})"
+    if len(set(content_words(v))) < 2:
+        return False, f"too little content to link ({v.neutral!r})"
+    return True, ""
+
+
+def _stem(word: str) -> str:
+    # "attacks"/"attack"/"attacked" and "supplying"/"supply": one event word, without a morphology table
+    for end in ("ing", "ed", "es", "s"):
+        if word.endswith(end) and len(word) - len(end) >= 4:
+            return word[: -len(end)]
+    return word
+
+
+def event(v: ClaimView) -> str:
+    """The event a claim states: its predicate, or the noun a light verb carries ("carried out attacks" → attack)."""
+    pred = v.predicate.lower()
+    if pred in LIGHT_EVENT_VERBS:
+        head = v.id.rsplit(":", 1)[-1]
+        first = int(head) - 1 if head.isdigit() else 0
+        after = False
+        for i, t in enumerate(v.tokens):
+            if t.start_char < v.start_char or t.end_char > v.end_char:
+                continue
+            if not after:
+                after = (t.lemma or t.text).lower() == pred and i >= first
+                continue
+            if t.upos == "NOUN" and not any(a <= t.start_char and t.end_char <= b for a, b in v.masked):
+                return _stem((t.lemma or t.text).lower())
+        parts = (v.key or "").split("|")
+        if len(parts) == 3 and parts[0] not in WEAK_ARGUMENTS:
+            return _stem(parts[0])
+    return _stem(pred)
+
+
+def entity_set(v: ClaimView) -> frozenset[str]:
+    return frozenset(e[2].lower() for e in v.entities)
+
+
+DEFINITE = frozenset({"the", "this", "that"})
+
+
+def object_number(v: ClaimView) -> str | None:
+    """'one' for a definite singular object ("supplied the drone"), 'many' for a plural one ("the drones"), else None."""
+    parts = (v.key or "").split("|")
+    if len(parts) != 3 or not parts[2]:
+        return None
+    inside = [t for t in v.tokens if v.start_char <= t.start_char and t.end_char <= v.end_char]
+    for i in range(len(inside) - 1, -1, -1):
+        t = inside[i]
+        if t.upos == "NOUN" and (t.lemma or t.text).lower() == parts[2]:
+            if t.xpos == "NNS":
+                return "many"
+            before = [x for x in inside[:i] if x.upos not in ("ADJ", "NOUN", "NUM")]
+            if t.xpos == "NN" and before and (before[-1].lemma or before[-1].text).lower() in DEFINITE:
+                return "one"
+            return None
+    return None
+
+
+def structure(a: ClaimView, b: ClaimView) -> tuple[bool, str]:
+    """Whether structure allows linking two claims whose meaning is close; the reason either way."""
+    fa, fb = a.features, b.features
+    na, nb = fa.number, fb.number
+    if na and nb and na != nb:
+        # "supplied the drone" is one drone, "supplying the drones" a set: not the same state of affairs
+        return False, f"object differs in number ({na} / {nb})"
+    ea, eb = fa.entities, fb.entities
+    if ea and eb and not ea & eb:
+        return False, f"entities differ ({', '.join(sorted(ea))} / {', '.join(sorted(eb))})"
+    if a.years and b.years and not a.years & b.years:
+        return False, f"time scope differs ({', '.join(sorted(a.years))} / {', '.join(sorted(b.years))})"
+    shared = sorted(ea & eb)
+    return True, f"entities {', '.join(shared)}" if shared else "no entity to compare"
+
+
+def semantic_decision(a: ClaimView, b: ClaimView, cosine: float, threshold: float = SEMANTIC_THRESHOLD) -> tuple[bool, float, str]:
+    """(link?, score, reason) for claim ``a`` and an earlier claim ``b`` at this cosine of their neutral texts."""
+    ok, why = structure(a, b)
+    if not ok:
+        return False, cosine, why
+    ea, eb = a.features.event, b.features.event
+    same_event = ea == eb
+    need = threshold if same_event else threshold + OTHER_EVENT_MARGIN
+    ev = f"event {ea}" if same_event else f"events {ea}/{eb}"
+    reason = f"meaning {cosine:.2f} (≥ {need:.2f}: {ev}; {why}): '{a.features.text}' ~ '{b.features.text}'"
+    return cosine >= need, cosine, reason
+
+
+def rule_allowed(a: ClaimView, b: ClaimView) -> bool:
+    """Whether the semantic linker lets a rule match (same key, close wording) stand: b linkable, structure agreeing."""
+    return b.features.linkable[0] and structure(a, b)[0]
+
+
+def pair_decision(a: ClaimView, b: ClaimView, cosine: float, threshold: float = THRESHOLD) -> bool:
+    """The semantic linker's decision on one pair, as link_propositions makes it for a candidate (for labelled pairs)."""
+    if not (a.features.linkable[0] and b.features.linkable[0]):
+        return False
+    if similarity(a, b)[0] >= threshold and rule_allowed(a, b):
+        return True
+    return semantic_decision(a, b, cosine)[0]
+
+
+Embedder = Callable[[Sequence[str]], Any]
+
+
+def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | None = None, model: str | None = None) -> dict[str, Any]:
+    """Unit vectors of the linkable claims among ``views``: stored ones reused, the others embedded (in batches) and stored.
+
+    A stored vector is reused while its model and neutral text are those of now, so re-linking
+    and re-extracting unchanged claims never embed again.
+    """
+    import numpy as np
+
+    from . import embed
+
+    model = model or embed.MODEL_VERSION
+    want = {cid: v.features.text for cid, v in views.items() if v.features.linkable[0]}
+    have: dict[str, Any] = {}
+    ids = sorted(want)
+    for chunk in _chunks(ids):
+        rows = conn.exec_driver_sql(f"SELECT claim_id, model, neutral, vector FROM claim_vectors WHERE claim_id IN ({_marks(chunk)})", tuple(chunk)).all()
+        for cid, mdl, neutral, blob in rows:
+            if mdl == model and neutral == want[cid]:
+                have[cid] = blob
+    missing = [cid for cid in ids if cid not in have]
+    out = {cid: v for cid, v in zip(have, embed.from_blobs(list(have.values())), strict=True)}
+    for i in range(0, len(missing), 4096):
+        batch = missing[i : i + 4096]
+        vecs = np.asarray((embedder or embed.embed_texts)([want[c] for c in batch]), dtype=np.float32)
+        vecs = embed.normalise(vecs)
+        conn.exec_driver_sql(
+            "INSERT INTO claim_vectors (claim_id, model, neutral, vector) VALUES (?, ?, ?, ?) ON CONFLICT(claim_id) DO UPDATE SET "
+            "model = excluded.model, neutral = excluded.neutral, vector = excluded.vector",
+            [(c, model, want[c], embed.to_blob(v)) for c, v in zip(batch, vecs, strict=True)],
+        )
+        out.update(zip(batch, vecs, strict=True))
+    return out
+
+
+def _archive_vectors(conn: Any, exclude: set[str], model: str) -> tuple[list[str], Any]:
+    """The vector index: ids and float16 vectors of every linked claim, read from claim_vectors in one pass."""
+    import numpy as np
+
+    from .embed import DTYPE
+
+    ids: list[str] = []
+    blobs: list[bytes] = []
+    for cid, blob in conn.exec_driver_sql(
+        "SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id WHERE c.proposition_id IS NOT NULL AND v.model = ?",
+        (model,),
+    ):
+        if cid not in exclude:
+            ids.append(cid)
+            blobs.append(blob)
+    if not ids:
+        return [], np.zeros((0, 0), dtype=DTYPE)
+    return ids, np.frombuffer(b"".join(blobs), dtype=DTYPE).reshape(len(ids), -1)
+
+
+def _nearest(
+    rows: list[_Linked], vectors: dict[str, Any], archive_ids: list[str], archive: Any, k: int = TOP_K
+) -> dict[str, list[tuple[float, str]]]:
+    """For each unlinked claim with a vector, its k nearest earlier claims (the archive, or unlinked claims before it), best first.
+
+    A brute-force scan in blocks (numpy): exact, and at 1M claims × 256 float16 dimensions one pass
+    over 512 MB per block of new claims. sqlite-vec would keep the index in the SQLite file too,
+    but this Python's sqlite3 cannot load extensions (docs/performance.md).
+    """
+    import numpy as np
+
+    mine = [c for c in rows if c.id in vectors]
+    if not mine:
+        return {}
+    new = np.vstack([vectors[c.id] for c in mine]).astype(np.float32)
+    ids = [*archive_ids, *(c.id for c in mine)]
+    n_archive = len(archive_ids)
+    out: dict[str, list[tuple[float, str]]] = {}
+    kk = min(k, len(ids))
+    step = 64  # new claims per pass: 64 × 1M float32 scores = 256 MB at most
+    for r0 in range(0, len(mine), step):
+        rows_v = new[r0 : r0 + step]
+        scores = np.full((len(rows_v), len(ids)), -np.inf, dtype=np.float32)
+        for lo in range(0, n_archive, 100_000):  # float32 copies of one block of the index at a time
+            block = np.asarray(archive[lo : lo + 100_000], dtype=np.float32)
+            scores[:, lo : lo + len(block)] = rows_v @ block.T
+        scores[:, n_archive:] = rows_v @ new.T
+        for i in range(len(rows_v)):
+            scores[i, n_archive + r0 + i :] = -np.inf  # only claims linked before it
+        tops = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+        for i, top in enumerate(tops):
+            got = scores[i, top]
+            order = np.argsort(-got)
+            out[mine[r0 + i].id] = [(float(got[j]), ids[top[j]]) for j in order if np.isfinite(got[j])]
+    return out
+
+
+def _linked_rows(conn: Any, ids: Iterable[str]) -> list[_Linked]:
+    found: list[_Linked] = []
+    for chunk in _chunks(sorted(set(ids))):
+        found += [_Linked(*r) for r in conn.exec_driver_sql(f"SELECT {_LINKED_COLUMNS} FROM claims WHERE id IN ({_marks(chunk)})", tuple(chunk))]
+    return found
+
+
+def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False, semantic: bool = True, embedder: Embedder | None = None) -> int:
     """Give every unlinked claim a proposition; returns how many claims were linked.
 
     Reviewer decisions from ``review_actions`` are applied first, so they
     survive ``claims reextract`` (which rewrites claims with the same ids).
+    ``semantic`` (the default) also links by meaning: the nearest earlier claims by the
+    vector of their neutral text, kept when structure agrees (:func:`semantic_decision`);
+    boilerplate is never linked. ``semantic=False`` is the rule-only linker (same key, or a
+    close neutral text of the same predicate), kept to be measured against.
     ``tidy`` (after re-extraction) also drops links and propositions whose claims are gone
     and recounts every proposition; otherwise only the propositions touched are recounted.
+    Change labels (claims.changes) are stored for every proposition touched.
     Rows are read and written with plain SQL in the session's transaction (no ORM objects).
     """
+    from .changes import clear_changes, store_changes
+
     s.flush()
     conn = s.connection()
+    if semantic and embedder is None:
+        from .embed import available
+
+        ok, why = available()
+        if not ok:  # linking still works, by rule only; the links' reasons and the log say so
+            log.warning("linking by rule only: %s", why)
+            semantic = False
     unlinked = [
         _Linked(*r)
         for r in conn.exec_driver_sql(
@@ -501,9 +859,23 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         for pred in sorted({c.predicate for c in unlinked}):
             pool[pred] = [c for c in _pool(conn, pred) if c.id not in split_claims]
         views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
+        nearest: dict[str, list[tuple[float, _Linked]]] = {}
+        if semantic:
+            from .embed import MODEL_VERSION
+
+            # the index is read whole but only as vectors; views are built for the nearest claims alone
+            vectors = claim_vectors(conn, {c.id: views[c.id] for c in unlinked}, embedder)
+            archive_ids, archive = _archive_vectors(conn, split_claims, MODEL_VERSION)
+            found = _nearest([c for c in unlinked if c.id not in split_claims], vectors, archive_ids, archive)
+            known = {c.id: c for c in unlinked} | {c.id: c for cs in pool.values() for c in cs}
+            known |= {c.id: c for c in _linked_rows(conn, {cid for hits in found.values() for _, cid in hits} - set(known))}
+            views |= claim_views(s, [c for cid, c in known.items() if cid not in views])
+            nearest = {cid: [(score, known[other]) for score, other in hits] for cid, hits in found.items()}
         # the propositions that pins name, and those that keys of new claims could reuse
         existing = _existing(conn, {pin.proposition_id for pin in pins.values()})
         keys = {c.id: c.proposition_key if c.proposition_key and informative_key(c.proposition_key) else f"claim:{c.id}" for c in unlinked}
+        if semantic:  # boilerplate never shares a proposition, not even by key
+            keys = {cid: k if views[cid].features.linkable[0] else f"claim:{cid}" for cid, k in keys.items()}
         by_key: dict[str, int] = {}
         for chunk in _chunks(sorted(set(keys.values()))):
             for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
@@ -520,14 +892,32 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     pool[claim.predicate].append(claim)
                 continue
             best: tuple[float, str, str, _Linked | None] = (0.0, "new", "", None)
-            for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
-                if other.sentence_id == claim.sentence_id:
-                    continue  # two clauses of one sentence state different things ("concerns that X" vs X)
-                score, method, reason = similarity(view, views[other.id])
-                if score > best[0]:
-                    best = (score, method, reason, other)
-                    if score >= 1.0:
-                        break
+            can_link, not_why = view.features.linkable if semantic else (True, "")
+            if can_link:
+                for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
+                    if other.sentence_id == claim.sentence_id:
+                        continue  # two clauses of one sentence state different things ("concerns that X" vs X)
+                    score, method, reason = similarity(view, views[other.id])
+                    if score > best[0] and semantic and not rule_allowed(view, views[other.id]):
+                        continue
+                    if score > best[0]:
+                        best = (score, method, reason, other)
+                        if score >= 1.0:
+                            break
+                if best[0] < threshold:
+                    # of the nearest claims that structure allows, one of the same event first, then the closest
+                    accepted: list[tuple[bool, float, str, _Linked]] = []
+                    for cosine, other in nearest.get(claim.id, []):
+                        if other.sentence_id == claim.sentence_id or other.proposition_id is None:
+                            continue
+                        ok, score, reason = semantic_decision(view, views[other.id], cosine)
+                        if ok:
+                            accepted.append((view.features.event == views[other.id].features.event, score, reason, other))
+                        elif score > best[0] and best[3] is None:
+                            best = (score, "new", reason, None)
+                    if accepted:
+                        _, score, reason, other = max(accepted, key=lambda x: (x[0], x[1]))
+                        best = (max(score, threshold), "semantic", reason, other)
             score, method, reason, match = best
             if match is not None and match.proposition_id is not None and score >= threshold:
                 pid = _resolve(match.proposition_id, redirects)
@@ -535,10 +925,19 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
             else:
                 key = keys[claim.id]
                 pid_found = by_key.get(key)
+                if pid_found is not None and semantic and _in_use(conn, pid_found, out):
+                    # same key, but linking refused it (time scope, entities): a proposition of its own
+                    key = keys[claim.id] = f"claim:{claim.id}"
+                    pid_found = by_key.get(key)
                 if pid_found is None:
-                    pid_found = by_key[key] = out.proposition(key, claim.text)
+                    pid_found = by_key[key] = out.proposition(key, neutral_label(view))
                     existing.add(pid_found)
-                    why = f"new proposition: best match {score:.2f} < {threshold:.2f}" if match else "new proposition: nothing earlier to match"
+                    if not can_link:
+                        why = f"new proposition, never linked: {not_why}"
+                    elif match is not None or reason:
+                        why = f"new proposition: best match {score:.2f} < {threshold:.2f}" + (f" ({reason})" if reason and match is None else "")
+                    else:
+                        why = "new proposition: nothing earlier to match"
                 else:  # the proposition survives from before a re-extraction
                     why = f"proposition of key {key}, kept across re-extraction"
                 pid = _resolve(pid_found, redirects)
@@ -550,9 +949,30 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
     if tidy:
         _tidy(s)
         refresh_counts(s)
+        s.flush()
+        store_changes(conn, {pid for (pid,) in conn.exec_driver_sql("SELECT id FROM propositions")})
+        clear_changes(conn)
     elif touched:
         refresh_counts(s, touched)
+        s.flush()
+        store_changes(conn, touched)
+    s.expire_all()
     return len(unlinked)
+
+
+def _in_use(conn: Any, pid: int, out: _LinkWriter) -> bool:
+    """Whether a proposition has claims (linked in this run or before): not one surviving only from before a re-extraction."""
+    if pid in out.used:
+        return True
+    return conn.exec_driver_sql("SELECT 1 FROM claims WHERE proposition_id = ? LIMIT 1", (pid,)).first() is not None
+
+
+def unlink_all(s: Session) -> int:
+    """Unlink every claim (reviewer decisions stay in review_actions and are applied again when linking)."""
+    s.flush()
+    n = s.connection().exec_driver_sql("UPDATE claims SET proposition_id = NULL WHERE proposition_id IS NOT NULL").rowcount
+    s.expire_all()
+    return int(n)
 
 
 def _existing(conn: Any, ids: set[int]) -> set[int]:
@@ -607,6 +1027,7 @@ def _tidy(s: Session) -> None:
     s.flush()
     conn = s.connection()
     conn.exec_driver_sql("DELETE FROM proposition_links WHERE claim_id NOT IN (SELECT id FROM claims)")
+    conn.exec_driver_sql("DELETE FROM claim_vectors WHERE claim_id NOT IN (SELECT id FROM claims)")
     used = {pid for (pid,) in conn.exec_driver_sql("SELECT DISTINCT proposition_id FROM claims WHERE proposition_id IS NOT NULL")}
     for into, source in conn.exec_driver_sql("SELECT proposition_id, from_proposition_id FROM review_actions"):
         used |= {into, source or -1}

@@ -142,6 +142,8 @@ def engine_for(db: str | Path) -> Engine:
 
 # columns added since a database was made: what fills them in on one made before
 BACKFILL = {
+    ("propositions", "n_changes"): """UPDATE propositions SET n_changes = (
+        SELECT count(*) FROM claims WHERE claims.proposition_id = propositions.id AND claims.change_label NOT IN ('first_seen', 'repeated'))""",
     ("propositions", "n_assessments"): """UPDATE propositions SET n_assessments = (
         SELECT count(DISTINCT certainty || ', ' || polarity) FROM claims WHERE claims.proposition_id = propositions.id)""",
 }

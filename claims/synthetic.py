@@ -299,8 +299,8 @@ def generate(
                 progress(stats.claims)
     _flush(conn, buf)
     conn.executemany(
-        "insert into propositions (id, key, label, n_claims, first_seen, last_seen, n_assessments)"
-        " values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into propositions (id, key, label, n_claims, first_seen, last_seen, n_assessments, n_changes)"
+        " values (?, ?, ?, ?, ?, ?, ?, 0)",
         (
             (pid, key, label, n, lo, hi, len(seen))
             for key, (pid, label, n, lo, hi, seen) in g.propositions.items()
@@ -324,6 +324,13 @@ def generate(
     conn.execute("INSERT INTO sentences_fts(sentences_fts) VALUES ('rebuild')")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
+    # the change labels, as linking stores them (claims.changes)
+    from .changes import store_changes
+
+    engine = engine_for(path)
+    with engine.begin() as c:
+        store_changes(c, [pid for (pid,) in c.exec_driver_sql("SELECT id FROM propositions")])
+    engine.dispose()
     stats.seconds = round(time.perf_counter() - started, 1)
     stats.db_bytes = path.stat().st_size
     return stats

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from claims.changes import figures, words_value
 from claims.cli import cli
-from claims.compare import figures, words_value
 
 
 @pytest.mark.parametrize(
@@ -46,10 +46,13 @@ def test_iran_directing_groups_changes_over_time(examples_db: Path) -> None:
     rows = [(a["date"], a["polarity"], a["certainty"], a["source"], a["changes"]) for a in iran["assessments"]]
     assert rows == [
         ("2023-11-08", "negative", "probable", "the author", ["first seen"]),
-        ("2023-11-21", "positive", "probable", "the Pentagon", ["reversed", "new source"]),
-        ("2024-01-29", "positive", "certain", "US officials", ["strengthened", "new source"]),
-        ("2024-02-15", "positive", "probable", "Intelligence officials", ["weakened", "new source"]),
+        ("2023-11-21", "positive", "probable", "the Pentagon", ["reversed"]),
+        ("2024-01-29", "positive", "certain", "US officials", ["strengthened"]),
+        ("2024-02-15", "positive", "probable", "Intelligence officials", ["weakened"]),
     ]
+    # one stored label per claim; the detail says everything that changed
+    assert "new source: US officials" in iran["assessments"][2]["change_detail"]
+    assert iran["label"] == "Iran is directing these groups"  # neutral: no negation, hedge or source
     assert iran["assessments"][0]["cues"] == ["explicitly"]
     assert iran["first_seen"] == "2023-11-08" and iran["last_seen"] == "2024-02-15"
     assert iran["n_sources"] == 4 and iran["changed"] is True
@@ -69,13 +72,15 @@ def test_since_and_until_narrow_the_timeline(examples_db: Path) -> None:
     found = compare_json(examples_db, "--entity", "Iran", "--since", "2024-01-01", "--until", "15 February 2024")
     [iran] = [p for p in found if p["key"] == "iran|direct|group"]
     assert [a["date"] for a in iran["assessments"]] == ["2024-01-29", "2024-02-15"]
-    assert iran["assessments"][0]["change"] == "first seen"
+    # the stored label, against the claim before it (outside the window): one meaning of "changed"
+    first = iran["assessments"][0]
+    assert first["change"] == "strengthened" and first["previous_claim_id"] is not None
 
 
 def test_compare_table_for_humans(examples_db: Path) -> None:
     r = CliRunner().invoke(cli, ["compare", "--db", str(examples_db), "--entity", "Iran", "--changed"])
     assert r.exit_code == 0, r.output
-    assert "Iran is not explicitly directing these groups" in r.output
+    assert "Iran is directing these groups" in r.output
     assert "reversed" in r.output and "Intelligence officials" in r.output
 
 

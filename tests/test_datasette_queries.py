@@ -50,6 +50,7 @@ REFERENCE = {
           c.hedge_level, c.polarity,
           (case c.certainty when 'certain' then 3 when 'probable' then 2 when 'possible' then 1 else 0 end)
             * (case c.polarity when 'negative' then -1 else 1 end) as score,
+          c.change_label as change, c.change_detail,
           p.label as proposition, c.proposition_id, p.key as proposition_key,
           coalesce(d.title, d.source, 'untitled document of ' || d.doc_date) as document, c.document_id, c.id as claim_id
         from claims c
@@ -76,11 +77,16 @@ REFERENCE = {
           last.source_text as last_source,
           (select count(*) from period x where x.proposition_id = p.id) as n_claims,
           (select count(distinct x.assessment) from period x where x.proposition_id = p.id) as n_assessments,
+          (select group_concat(x.doc_date || ' ' || x.change_label || coalesce(': ' || x.change_detail, ''), char(10))
+             from (select * from period x where x.proposition_id = p.id and x.first_rank > 1
+                     and x.change_label not in ('first_seen', 'repeated') order by x.first_rank) x) as changes,
           p.id as proposition_id
         from propositions p
         join period first on first.proposition_id = p.id and first.first_rank = 1
         join period last on last.proposition_id = p.id and last.last_rank = 1
-        where (select count(distinct x.assessment) from period x where x.proposition_id = p.id) > 1
+        -- the stored change labels (claims.changes), after the first claim of the period
+        where exists (select 1 from period x where x.proposition_id = p.id and x.first_rank > 1
+                        and x.change_label not in ('first_seen', 'repeated'))
         order by last.doc_date desc, n_claims desc""",
     "unattributed_claims": """
         select c.doc_date, coalesce(d.title, d.source, 'untitled document of ' || d.doc_date) as document, c.text,
@@ -246,7 +252,7 @@ def test_assessment_changes_matches_the_reference(ds, archive):
         ("", ""), ("2020-01-01", "2020-12"), ("2018", "2019"), ("", "2017-06-30"), ("2024-06", ""), ("2021-03-04", "2021-03-04"),
     ):  # fmt: skip
         got = check(ds, archive, "assessment_changes", since=since, until=until)
-        assert all(r["n_assessments"] > 1 for r in got)
+        assert all(r["changes"] for r in got)
         assert all(since <= r["first_date"] <= r["last_date"] for r in got)
         assert all(r["last_date"][: len(until)] <= until for r in got if until)
 
@@ -398,14 +404,14 @@ def test_timeline_page_says_when_it_shows_only_the_first_page(ds, archive):
 
 
 def test_a_database_from_before_the_kept_counts_still_serves(archive, tmp_path):
-    """No entity_claim_counts or propositions.n_assessments: the facet counts the mentions, the home page skips its list."""
+    """No entity_claim_counts or propositions.n_changes: the facet counts the mentions, the home page skips its list."""
     old = tmp_path / "claims.db"
     old.write_bytes(archive.read_bytes())
     with contextlib.closing(sqlite3.connect(old)) as conn:
         for trigger in ("ai", "ad", "au"):
             conn.execute(f"drop trigger entity_claim_counts_{trigger}")
         conn.execute("drop table entity_claim_counts")
-        conn.execute("alter table propositions drop column n_assessments")
+        conn.execute("alter table propositions drop column n_changes")
         conn.commit()
     ds = Datasette(
         [],

@@ -119,8 +119,10 @@ def test_claim_card_shows_columns_a_later_schema_adds(desk_db, tmp_path):
     pid = iran_directing_id(desk_db)
     first = query(desk_db, "select id from claims where proposition_id = ? order by doc_date limit 1", (pid,))[0][0]
     with sqlite3.connect(db) as conn:
+        have = {r[1] for r in conn.execute("pragma table_info(claims)")}
         for column in ("estimative_band", "confidence", "statement_date", "statement_date_text", "change_label", "change_detail", "previous_claim_id"):
-            conn.execute(f"alter table claims add column {column} text")
+            if column not in have:  # a database made before the column
+                conn.execute(f"alter table claims add column {column} text")
         conn.execute(
             "update claims set estimative_band = 'likely', confidence = 'moderate', statement_date = '2024-02-14',"
             " statement_date_text = 'on Wednesday', change_label = 'weakened', change_detail = 'certainly → probably',"

@@ -11,7 +11,7 @@ import time
 
 import click
 
-NAMES = ("parser", "hedging", "factuality", "attribution", "commitment")
+NAMES = ("parser", "hedging", "factuality", "attribution", "commitment", "linking")
 
 
 @click.command("eval")

@@ -511,3 +511,41 @@ EVALUATORS: dict[str, Callable[..., Section]] = {
     "attribution": evaluate_attribution,
     "commitment": evaluate_commitment,
 }
+
+
+def evaluate_linking(data: Path, **_: Any) -> Section:
+    from .linking import evaluate
+
+    folder = _need(data / "linking", "the linking set")
+    r = evaluate(folder)
+    rows: list[Row] = []
+    for name, x in r.items():
+        rec = x["linked"] / x["pairs"] if x["pairs"] else None
+        apart, n_neg = x["negatives"]
+        right, n_lab = x["labels"]
+        vr, vn = x["verbatim"]
+        wr, wn = x["reworded"]
+        rows += [
+            Row("linking", f"CRS series dev, {name}", "pairwise recall", rec, "≥ 0.85" if name == "semantic" else "", "", x["pairs"], f"{x['linked']} of {x['pairs']} gold pairs"),
+            Row("linking", f"CRS series dev, {name}", "recall, verbatim pairs", vr / vn if vn else None, "", "", vn),
+            Row("linking", f"CRS series dev, {name}", "recall, reworded pairs", wr / wn if wn else None, "", "", wn),
+            Row("linking", f"CRS series dev, {name}", "negatives kept apart", apart / n_neg if n_neg else None, "≥ 0.95" if name == "semantic" else "", "", n_neg),
+            Row("linking", f"CRS series dev, {name}", "change-label accuracy", right / n_lab if n_lab else None, "≥ 0.85" if name == "semantic" else "", "", n_lab),
+        ]
+    details: dict[str, Any] = {"runs": r}
+    from .linking import PAIRS, evaluate_pairs
+
+    if PAIRS.exists():
+        pairs = evaluate_pairs(PAIRS)
+        details["pairs"] = pairs
+        for name, by_split in pairs.items():
+            tp, fp, fn, _tn = by_split["test"]
+            p = prf(tp, fp, fn)
+            rows += [
+                Row("linking", f"labelled pairs held-out, {name}", "precision", p.precision, "", "", tp + fp + fn),
+                Row("linking", f"labelled pairs held-out, {name}", "recall", p.recall, "", "", tp + fn),
+            ]
+    return Section("linking", rows, details)
+
+
+EVALUATORS["linking"] = evaluate_linking

@@ -95,6 +95,13 @@ def details_markdown(s: Section) -> list[str]:
         out.append("- calibrated scale: " + ", ".join(f"{p[:3]}/{c} {v:+.2f}" for (p, c), v in sorted(d["mapping"].items(), key=lambda kv: -kv[1])))
         out.append("- cells: " + _pairs([(f"{p[:3]}/{c}", n) for (p, c), n in d["cells"]]))
         out.append(f"- items with no embedded predicate found: {d['no_embedded_predicate']}")
+    elif s.name == "linking":
+        for name, x in d["runs"].items():
+            out.append(f"- {name}: {x['linked']} of {x['pairs']} gold pairs linked, {x['negatives'][0]} of {x['negatives'][1]} negatives apart, "
+                       f"{x['cross_links']} links between members of different gold propositions, {x['missing_members']} members with no claim")
+            out.append(f"- {name}, missed pairs: " + ("; ".join(x["missed"]) or "—"))
+            out.append(f"- {name}, wrong change labels: " + ("; ".join(x["wrong_labels"]) or "—"))
+            out.append(f"- {name}, negatives linked: " + ("; ".join(x["negative_links"]) or "—"))
     elif s.name == "parser" and d.get("top_errors"):
         out.append("- top LAS errors: " + _pairs([(k, v) for k, v in d["top_errors"][:8]]))
     for m in d.get("skipped", []):
