@@ -17,6 +17,7 @@ from stanza.models.common.doc import Word
 
 from ..nlp.tree import Tree, base, trim, word_span
 from .lexicons import lexicons
+from .polarity import denied_by
 from .types import Source, Span
 
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "this", "that", "these", "those", "who", "which"}
@@ -91,6 +92,7 @@ class Frame:
     source: Source
     content: frozenset[int]
     listed: bool = True
+    time: Span | None = None  # when the source said it: "said on Monday", "a report published last week"
 
 
 def frames(tree: Tree) -> list[Frame]:
@@ -140,7 +142,33 @@ def _verb_frame(tree: Tree, w: Word, lemma: str, reporting: frozenset[str], stan
     content_ids = {x.id for x in tree.subtree(content)}
     if content.id == w.head or content.id == w.id:  # the host of a parenthetical frame
         content_ids -= {x.id for x in tree.subtree(w)}
-    return Frame(_source(tree, subj, verb_cue(tree, w)), frozenset(content_ids))
+    return Frame(_source(tree, subj, verb_cue(tree, w)), frozenset(content_ids), time=frame_time(tree, w, subj, content_ids))
+
+
+TIME_RELS = ("obl", "advmod", "nmod", "obl:tmod", "obl:npmod", "nmod:tmod")
+
+
+def frame_time(tree: Tree, verb: Word, src: Word | None, content: set[int]) -> Span | None:
+    """The time of an attribution frame, outside its content: a dependent of the cue verb ("said
+    on Monday", "told reporters yesterday") or of a participle on the source ("a report
+    published last week")."""
+    from .temporal import time_span
+
+    candidates = [c for c in tree.children(verb, *TIME_RELS) if c.id not in content and (src is None or c.id != src.id)]
+    if src is not None:
+        for acl in tree.children(src, "acl"):
+            candidates += [c for c in tree.children(acl, *TIME_RELS)]
+    for c in candidates:
+        found = time_span(tree, [x for x in tree.subtree(c) if x.id not in content])
+        if found is not None:
+            return found
+    return None
+
+
+def statement_time(head: Word, found: list[Frame]) -> Span | None:
+    """When the claim was stated: the time of the innermost frame over it that gives one."""
+    over = sorted((f for f in found if head.id in f.content and f.time is not None), key=lambda f: len(f.content))
+    return over[0].time if over else None
 
 
 def _noun_frames(tree: Tree, noun: Word) -> list[Frame]:
@@ -154,9 +182,14 @@ def _noun_frames(tree: Tree, noun: Word) -> list[Frame]:
             # "there are concerns that X": an unnamed source
             cue = [w for w in tree.words if expl[0].id <= w.id <= noun.id]
             out.append(Frame(_source(tree, None, cue), content, listed=False))
+        elif host is not None and base(noun.deprel) == "obj" and denied_by(tree, clause) is host:
+            continue  # "rejected claims that X": the rejecting verb's frame holds X (see polarity)
         elif host is not None and base(noun.deprel) == "obj":
-            # "it is providing guidance and assurance that X": the provider
-            out.append(Frame(_source(tree, tree.child(host, "nsubj"), [noun]), content, listed=False))
+            # "it is providing guidance and assurance that X": the provider; but "the escalation
+            # elevates the risk that X" names no one who holds X (the author says it)
+            provider = tree.child(host, "nsubj")
+            if is_agent(tree, provider):
+                out.append(Frame(_source(tree, provider, [noun]), content, listed=False))
         else:
             out.append(Frame(_source(tree, None, [noun]), content, listed=False))
     return out
@@ -209,13 +242,24 @@ def _content_of(tree: Tree, verb: Word) -> Word | None:
         # "He said: X" reports X; "X, sources said" is a frame over this verb, not its content
         if c.id > verb.id and (c.lemma or "").lower() not in reporting:
             return c
-    if base(verb.deprel) == "parataxis":
+    if base(verb.deprel) == "parataxis" or as_frame(tree, verb):
         return tree.head_of(verb)
     for c in tree.children(verb, "obj"):
         # "said: 'We will win'", "called for calm", "cited a poll"
         if any(w.text in QUOTES for w in tree.subtree(c)) or (c.lemma or "").lower() in lexicons().words("attribution", "content_nouns"):
             return c
     return None
+
+
+def as_frame(tree: Tree, verb: Word) -> bool:
+    """"As the Secretary highlighted, X": an "as" clause of a reporting verb with no object of
+    its own attributes its host clause X (it is a frame, not a claim)."""
+    return (
+        base(verb.deprel) == "advcl"
+        and any((m.lemma or m.text).lower() == "as" for m in tree.children(verb, "mark"))
+        and not tree.children(verb, "obj", "ccomp", "xcomp")
+        and tree.child(verb, "nsubj") is not None
+    )
 
 
 PERSONAL = {"he", "she", "they", "we", "i", "who"}
