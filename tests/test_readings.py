@@ -230,3 +230,22 @@ def test_statement_date_more(db):
     assert said["Iran was not involved"] == ("2023-11-20", "yesterday")  # told reporters yesterday
     assert said["the militias had grown"] == ("2023-11-14", "last week")  # a report published last week
     assert said["The attacks continued"] == ("2023-11-17", "on Friday")  # ..., officials said on Friday
+
+
+# --- a heading line is its own segment ---------------------------------------------------
+
+
+def test_heading_lines_are_not_part_of_the_claim(db):
+    """A title and an "Updated January 29, 2024" line the sentence splitter glued to the first sentence."""
+    (c,) = check("heading_line", db)
+    assert c["text"] == "The United States struck more than 85 targets on Friday"
+    assert "\n" not in c["text"] and c["subject"] == "The United States"
+
+
+def test_heading_lines_more(db):
+    claims = check("heading_line_more", db)
+    assert all("\n" not in c["text"] for c in claims)
+    said = only(claims, "the base was attacked")  # "Press briefing" on the line above "Officials said ..."
+    assert said["attribution"]["source_text"] == "Officials"
+    c = only(claims, "The talks resumed in Doha")  # "Key points" above it
+    assert c["object"] == "in Doha"  # not "Key points"

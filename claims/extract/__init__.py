@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from stanza.models.common.doc import Document, Word
 
-from ..nlp.tree import Tree, word_span
+from ..nlp.tree import Tree, one_line, word_span
 from .attribution import Frame, frames, quote_speakers, sources, statement_time, with_speaker
 from .clauses import clauses, object_of, phrase_words, subject_of
 from .entities import mentions
@@ -53,8 +53,9 @@ def sentence_claims(
         if span is None:
             continue
         start, end = span
-        subj = subject_of(tree, head)
-        obj = object_of(tree, head)
+        # arguments on another line belong to a heading the parser glued on, not to the claim
+        subj = next((x for x in [subject_of(tree, head)] if x is not None and one_line(tree.text, x, head)), None)
+        obj = next((x for x in [object_of(tree, head)] if x is not None and one_line(tree.text, x, head)), None)
         pol, firm = reading(tree, head, words)
         found = mentions(doc, start, end, aliases)
         said = statement_time(head, found_frames)

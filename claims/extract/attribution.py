@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, trim, word_span
+from ..nlp.tree import Tree, base, same_line, trim, word_span
 from .lexicons import lexicons
 from .polarity import denied_by
 from .types import Source, Span
@@ -61,7 +61,7 @@ def _source(tree: Tree, src: Word | None, cue_words: list[Word], default_text: s
     if src is None:
         return Source(text=default_text, source_type="unnamed", cue=cue.text if cue else None, cue_span=cue)
     # the source phrase without its relative clauses and its preposition ("according to")
-    words = trim(tree.subtree(src, exclude={c.id for c in tree.children(src, "acl:relcl", "parataxis", "case")}))
+    words = trim(same_line(tree.text, tree.subtree(src, exclude={c.id for c in tree.children(src, "acl:relcl", "parataxis", "case")}), src))
     span = _span(tree, words)
     return Source(
         text=span.text if span else src.text,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, feats, run_around, trim
+from ..nlp.tree import Tree, base, feats, one_line, run_around, same_line, trim
 from .attribution import as_frame
 from .lexicons import lexicons
 from .polarity import denied_by, negators
@@ -244,7 +244,7 @@ def object_of(tree: Tree, head: Word) -> Word | None:
         if shared is not None:
             return shared
     for rels in (("obj",), ("iobj",), ("xcomp",), ("obl",)):
-        found = tree.children(head, *rels)
+        found = [x for x in tree.children(head, *rels) if one_line(tree.text, x, head)]
         if found:
             return found[0]
     return None
@@ -267,7 +267,7 @@ def clauses(tree: Tree) -> Iterator[tuple[Clause, list[Word]]]:
         own = own_words(tree, clause.head, heads)
         if is_discourse_marker(tree, own):
             continue
-        words = trim(run_around(own, clause.head))
+        words = trim(same_line(tree.text, run_around(own, clause.head), clause.head))
         if not any(w.id == clause.head.id for w in words):
             continue
         yield clause, words
