@@ -130,6 +130,9 @@ def _verb_frame(tree: Tree, w: Word, lemma: str, reporting: frozenset[str], stan
     content = _content_of(tree, w)
     if content is None and lemma in stance and is_agent(tree, tree.child(w, "nsubj")):
         content = tree.child(w, "obj")  # "Graham endorsed the plan": the stance is the content
+    if content is None and (lemma in stance or lemma in intention_verbs()) and is_agent(tree, _subject(tree, w)):
+        # "called for a moratorium", "spoke about the plan", "warned against it": the topic
+        content = next((o for o in tree.children(w, "obl") if any((c.lemma or c.text).lower() in TOPIC_CASES for c in tree.children(o, "case"))), None)
     if content is None:
         if not (w.upos == "VERB" and lemma in reporting and tree.child(w, "nsubj") is not None and closes_quote(tree, w)):
             return None
@@ -169,6 +172,23 @@ def statement_time(head: Word, found: list[Frame]) -> Span | None:
     """When the claim was stated: the time of the innermost frame over it that gives one."""
     over = sorted((f for f in found if head.id in f.content and f.time is not None), key=lambda f: len(f.content))
     return over[0].time if over else None
+
+
+# Prepositions that introduce what a stance or request is about: "called for", "spoke about".
+TOPIC_CASES = {"for", "about", "on", "against", "of"}
+
+
+def intention_verbs() -> frozenset[str]:
+    return lexicons().words("attribution", "intention_verbs")
+
+
+def _subject(tree: Tree, w: Word) -> Word | None:
+    """A verb's subject, or its host's for a conjunct, complement or adverbial without one."""
+    subj = tree.child(w, "nsubj")
+    if subj is None and base(w.deprel) in ("conj", "xcomp", "advcl"):
+        host = tree.head_of(w)
+        subj = tree.child(host, "nsubj") if host is not None else None
+    return subj
 
 
 def _noun_frames(tree: Tree, noun: Word) -> list[Frame]:
