@@ -128,13 +128,14 @@ def frames(tree: Tree) -> list[Frame]:
 
 def _verb_frame(tree: Tree, w: Word, lemma: str, reporting: frozenset[str], stance: frozenset[str]) -> Frame | None:
     content = _content_of(tree, w)
-    if content is None and lemma in stance and is_agent(tree, tree.child(w, "nsubj")):
-        content = tree.child(w, "obj")  # "Graham endorsed the plan": the stance is the content
+    if content is None and (lemma in stance or lemma in intention_verbs() or lemma in reporting) and is_agent(tree, tree.child(w, "nsubj")):
+        # "Graham endorsed the plan", "Trump attacked Clinton", "she cited a poll": the stance is the content
+        content = tree.child(w, "obj")
     if content is None and (lemma in stance or lemma in intention_verbs()) and is_agent(tree, _subject(tree, w)):
         # "called for a moratorium", "spoke about the plan", "warned against it": the topic
         content = next((o for o in tree.children(w, "obl") if any((c.lemma or c.text).lower() in TOPIC_CASES for c in tree.children(o, "case"))), None)
     if content is None:
-        if not (w.upos == "VERB" and lemma in reporting and tree.child(w, "nsubj") is not None and closes_quote(tree, w)):
+        if not (w.upos == "VERB" and lemma in reporting and tree.child(w, "nsubj") is not None and (closes_quote(tree, w) or (lemma in BARE_SAY and is_agent(tree, tree.child(w, "nsubj")) and not tree.children(w, "obj")))):
             return None
         content = w  # "..., Trump said." after a quotation in the sentences before
     subj = tree.child(w, "nsubj") or next((o for o in tree.children(w, "obl") if o.deprel == "obl:agent"), None)
@@ -283,6 +284,8 @@ def as_frame(tree: Tree, verb: Word) -> bool:
 
 
 PERSONAL = {"he", "she", "they", "we", "i", "who"}
+# "X said in a statement.", "she added": a bare verb of saying reports what the text around it quotes.
+BARE_SAY = {"say", "add", "tell", "write", "explain", "continue", "recall", "insist"}
 
 
 def is_agent(tree: Tree, w: Word | None) -> bool:
