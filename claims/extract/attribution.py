@@ -128,7 +128,7 @@ def frames(tree: Tree) -> list[Frame]:
 
 def _verb_frame(tree: Tree, w: Word, lemma: str, reporting: frozenset[str], stance: frozenset[str]) -> Frame | None:
     content = _content_of(tree, w)
-    if content is None and (lemma in stance or lemma in intention_verbs() or lemma in reporting) and is_agent(tree, tree.child(w, "nsubj")):
+    if content is None and (lemma in stance or lemma in intention_verbs() or lemma in reporting) and is_agent(tree, _subject(tree, w)):
         # "Graham endorsed the plan", "Trump attacked Clinton", "she cited a poll": the stance is the content
         content = tree.child(w, "obj")
     if content is None and (lemma in stance or lemma in intention_verbs()) and is_agent(tree, _subject(tree, w)):
