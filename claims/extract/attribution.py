@@ -128,7 +128,9 @@ def frames(tree: Tree) -> list[Frame]:
 
 def _verb_frame(tree: Tree, w: Word, lemma: str, reporting: frozenset[str], stance: frozenset[str]) -> Frame | None:
     content = _content_of(tree, w)
-    if content is None and (lemma in stance or lemma in intention_verbs() or lemma in reporting) and is_agent(tree, _subject(tree, w)):
+    # (only the verb's own subject: the host's, for "..., criticizing X", gained recall but cost
+    # 0.010 cue precision on PolNeAR dev)
+    if content is None and (lemma in stance or lemma in intention_verbs() or lemma in reporting) and is_agent(tree, tree.child(w, "nsubj")):
         # "Graham endorsed the plan", "Trump attacked Clinton", "she cited a poll": the stance is the content
         content = tree.child(w, "obj")
     if content is None and (lemma in stance or lemma in intention_verbs()) and is_agent(tree, _subject(tree, w)):

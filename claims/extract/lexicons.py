@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-RULES_VERSION = "0.1.0"
+RULES_VERSION = "0.2.0"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 FILES = ("hedges.yml", "attribution.yml", "entities.yml", "estimative.yml")
 
