@@ -77,14 +77,21 @@ def shares_first_conjunct(tree: Tree, head: Word) -> Word | None:
     return tree.head_of(head)
 
 
+def negation_spreads(tree: Tree, head: Word) -> bool:
+    """Whether the first conjunct's negation covers this one: "not X or Y" is "not X and not
+    Y" (De Morgan), "never X nor Y" too; "not X and Y" denies only that both hold, so an "and"
+    conjunct keeps its own polarity (spreading over "and" too cost UW dev r 0.005)."""
+    return any((c.lemma or c.text).lower() in ("or", "nor") for c in tree.children(head, "cc"))
+
+
 def polarity(tree: Tree, head: Word) -> tuple[str, list[Word]]:
     """``positive`` or ``negative``, with the words that decided it.
 
-    A negation over a coordination governs every conjunct that shares the first one's subject
+    A negation over a disjunction governs every conjunct that shares the first one's subject
     and auxiliaries: "not X or Y" is "not X and not Y".
     """
     first = shares_first_conjunct(tree, head)
-    if first is not None:
+    if first is not None and negation_spreads(tree, head):
         inherited, inherited_cues = polarity(tree, first)
         own = negators(tree, head)
         cues = [*inherited_cues, *own]
