@@ -315,8 +315,10 @@ def attributions(tree: Tree, found: list[Frame] | None = None) -> list[Source]:
         cue = f.source.cue_span
         if not f.listed:
             continue
+        # a transcript's speaker label ('"PENCE: Well, ...') opens the quotation it attributes
+        label = cue is not None and cue.text in (":", *DASHES)
         if cue is not None and (
-            inside_quote(tree.text, cue.start_char)
+            (inside_quote(tree.text, cue.start_char) and not label)
             or any(w.id in inner for w in tree.words if word_span(w)[0] >= cue.start_char and word_span(w)[1] <= cue.end_char)
         ):
             continue
