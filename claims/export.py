@@ -48,14 +48,17 @@ def build_records(s: Session, claims: list[m.Claim]) -> list[m.ClaimRecord]:
         doc = docs[c.document_id]
         chain = sorted(chains.get(c.id, []), key=lambda a: a.depth)
         author = m.AttributionLink(source_text=doc.source or "the author", source_type=m.SourceType.author)
-        attribution = None
         if chain:
             attribution = m.AttributionOut(
                 source_text=chain[-1].source_text,
                 source_type=chain[-1].source_type,
                 cue=chain[-1].cue,
+                implicit=False,
                 chain=[author, *[m.AttributionLink(source_text=a.source_text, source_type=a.source_type, cue=a.cue) for a in chain]],
             )
+        else:
+            # what the desk shows: the document's author (its --source, else "the author") asserts it
+            attribution = m.AttributionOut(source_text=author.source_text, source_type=author.source_type, cue=None, implicit=True, chain=[author])
         out.append(
             m.ClaimRecord(
                 claim_id=c.id,
@@ -77,7 +80,11 @@ def build_records(s: Session, claims: list[m.Claim]) -> list[m.ClaimRecord]:
                 certainty_term=c.certainty_term,
                 hedge_level=c.hedge_level,
                 hedge_cues=[m.HedgeCueOut.model_validate(h, from_attributes=True) for h in sorted(hedges.get(c.id, []), key=lambda h: h.start_char)],
+                estimative_band=c.estimative_band,
+                confidence=c.confidence,
                 attribution=attribution,
+                statement_date=c.statement_date,
+                statement_date_text=c.statement_date_text,
                 event_dates=[m.EventDateOut.model_validate(t, from_attributes=True) for t in sorted(times.get(c.id, []), key=lambda t: t.start_char)],
                 entities=[m.EntityOut(text=ce.text, label=e.label, canonical=e.canonical) for ce, e in sorted(ents.get(c.id, []), key=lambda p: p[0].start_char)],
                 proposition_id=c.proposition_id,

@@ -116,6 +116,17 @@ class ClaimBase(SQLModel):
     certainty: Certainty = Field(index=True)
     certainty_term: str | None = Field(default=None, description="The word that set the certainty")
     hedge_level: HedgeLevel = Field(index=True)
+    estimative_band: str | None = Field(
+        default=None,
+        index=True,
+        description="ICD 203 likelihood band of an estimative term in scope (almost_no_chance, very_unlikely, unlikely, "
+        "roughly_even_chance, likely, very_likely, almost_certain; claims/extract/lexicons/estimative.yml); null when none",
+    )
+    confidence: str | None = Field(default=None, description="Stated analytic confidence: low, moderate or high; null when not stated")
+    statement_date: str | None = Field(
+        default=None, index=True, description="When the source said it: the attribution frame's time, resolved against the document date"
+    )
+    statement_date_text: str | None = Field(default=None, description="The words the statement date was read from")
     source_text: str = Field(index=True, description="Innermost source; the document's author if unattributed")
     source_type: SourceType = Field(index=True)
     attribution_cue: str | None = None
@@ -271,6 +282,7 @@ class AttributionOut(SQLModel):
     source_text: str
     source_type: SourceType
     cue: str | None
+    implicit: bool = Field(description="True when no source is named and the document's author (or its --source) asserts it")
     chain: list[AttributionLink] = Field(description="From the document's author inward")
 
 
@@ -307,7 +319,11 @@ class ClaimRecord(SQLModel):
     certainty_term: str | None
     hedge_level: HedgeLevel
     hedge_cues: list[HedgeCueOut]
-    attribution: AttributionOut | None = Field(description="Null when the document's author asserts it")
+    estimative_band: str | None = Field(description="ICD 203 likelihood band (claims/extract/lexicons/estimative.yml); null when none")
+    confidence: str | None = Field(description="Stated analytic confidence: low, moderate or high; null when not stated")
+    attribution: AttributionOut = Field(description="Who asserts it: the innermost source, or the document's author (implicit)")
+    statement_date: str | None = Field(description="When the source said it (ISO, resolved against doc_date); null when the text does not say")
+    statement_date_text: str | None = Field(description="The words of the statement date")
     event_dates: list[EventDateOut]
     entities: list[EntityOut]
     proposition_id: int | None

@@ -218,7 +218,7 @@ CLAIM_COLUMNS = (
     "id", "document_id", "sentence_id", "doc_date", "doc_month", "text", "start_char", "end_char",
     "subject", "predicate", "object", "clause_type", "polarity", "certainty", "certainty_term",
     "hedge_level", "source_text", "source_type", "attribution_cue", "parser", "extractor_version",
-    "proposition_key",
+    "proposition_key", "estimative_band", "confidence", "statement_date", "statement_date_text",
 )
 ATTRIBUTION_COLUMNS = ("depth", "source_text", "source_type", "source_start", "source_end", "cue", "cue_start", "cue_end")
 HEDGE_COLUMNS = ("text", "start_char", "end_char", "kind")
@@ -292,6 +292,10 @@ def claim_rows(
             "parser": parser,
             "extractor_version": version,
             "proposition_key": c.proposition_key,
+            "estimative_band": c.estimative_band,
+            "confidence": c.confidence,
+            "statement_date": c.statement_date,
+            "statement_date_text": c.statement_date_text,
         }
         rows = ClaimRows(claim)
         for i, s in enumerate(c.sources):

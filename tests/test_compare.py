@@ -45,7 +45,7 @@ def test_iran_directing_groups_changes_over_time(examples_db: Path) -> None:
     [iran] = [p for p in found if p["key"] == "iran|direct|group"]
     rows = [(a["date"], a["polarity"], a["certainty"], a["source"], a["changes"]) for a in iran["assessments"]]
     assert rows == [
-        ("2023-11-08", "negative", "probable", "the author", ["first seen"]),
+        ("2023-11-08", "negative", "certain", "the author", ["first seen"]),  # "not explicitly": a scoped negation
         ("2023-11-21", "positive", "probable", "the Pentagon", ["reversed"]),
         ("2024-01-29", "positive", "certain", "US officials", ["strengthened"]),
         ("2024-02-15", "positive", "probable", "Intelligence officials", ["weakened"]),

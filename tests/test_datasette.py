@@ -217,7 +217,7 @@ def test_claim_shown_in_its_sentence_with_cues_and_links(ds, desk_db):
     )[0][0]
     html = get(ds, q("/claims/claims", id=claim_id)).text
     # the claim inside its sentence, the hedge cue marked with its kind
-    assert '<mark class="cl-claim" title="claim: probable, negated">Iran is not ' in html
+    assert '<mark class="cl-claim" title="claim: certain, negated">Iran is not ' in html  # a scoped negation
     assert (
         'title="hedge cue: qualifier: limits the scope (not explicitly, not always)">explicitly</span>'
         in html
@@ -406,7 +406,7 @@ def test_assessment_timeline(ds, desk_db):
     assert [r["doc_date"] for r in rows][:1] == ["2023-11-08"]
     assert {"2023-11-08", "2024-01-29", "2024-02-15"} <= {r["doc_date"] for r in rows}
     first = rows[0]
-    assert (first["certainty"], first["polarity"], first["score"]) == ("probable", "negative", -2)
+    assert (first["certainty"], first["polarity"], first["score"]) == ("certain", "negative", -3)  # "not explicitly"
     assert all(
         {"source", "certainty", "hedge_level", "polarity", "score", "text"} <= set(r) for r in rows
     )
@@ -434,7 +434,7 @@ def test_assessment_changes(ds, desk_db):
     )
     by_key = {r["proposition_id"]: r for r in rows}
     iran = by_key[iran_directing_id(desk_db)]
-    assert (iran["first_date"], iran["first_assessment"]) == ("2023-11-08", "probable, negative")
+    assert (iran["first_date"], iran["first_assessment"]) == ("2023-11-08", "certain, negative")
     assert iran["last_date"] == "2024-02-15"
     assert iran["n_assessments"] >= 2
     # a period with a single claim of it shows no change
@@ -503,7 +503,7 @@ def test_timeline_page_for_the_iran_directing_proposition(ds, desk_db):
     # the quotes, in date order, with their sentences highlighted
     assert html.index("2023-11-08") < html.index("2024-01-29") < html.index("2024-02-15")
     assert "Iran is directing these groups through the Islamic Revolutionary Guard Corps" in html
-    assert "2023-11-08: probably not" in html
+    assert "2023-11-08: certainly not" in html
     # the JSON it draws from
     rows = get_json(ds, json_url.replace("&amp;", "&"))
     assert {r["proposition_id"] for r in rows} == {pid}

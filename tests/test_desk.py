@@ -253,7 +253,7 @@ def test_canned_queries_read_as_reports(ds):
         for column in ("proposition_id", "document_id", "score", "proposition_key"):
             assert column not in headers, (name, column)
     changes = get(ds, "/claims/assessment_changes?since=&until=").text
-    assert ">probably not</span>" in changes and ">probable, negative<" not in changes
+    assert ">certainly not</span>" in changes and ">certain, negative<" not in changes  # the 2023-11-08 scoped negation, in words
     assert ">first assessment</th>" in changes and ">distinct assessments</th>" in changes
     about = get(ds, "/claims/claims_about?entity=Iran").text
     assert ">date</th>" in about and ">doc_date</th>" not in about

@@ -33,3 +33,32 @@ def test_offsets_point_at_the_claim_text(examples_db):
         assert texts[rec["document_id"]][rec["start_char"] : rec["end_char"]] == rec["text"]
         for cue in rec["hedge_cues"]:
             assert texts[rec["document_id"]][cue["start_char"] : cue["end_char"]] == cue["text"]
+
+
+def test_author_asserted_claims_export_the_author(tmp_path):
+    """What the desk shows: the document's author (its --source, else "the author"), flagged implicit."""
+    from helpers import DATA
+
+    from claims.pipeline import Ingest
+
+    db = tmp_path / "c.db"
+    assert Ingest(db, parser="conllu", source="Pentagon press office").run([DATA / "could_escalate.conllu"]).ok
+    (rec,) = records(db)
+    assert rec["attribution"] == {
+        "source_text": "Pentagon press office",
+        "source_type": "author",
+        "cue": None,
+        "implicit": True,
+        "chain": [{"source_text": "Pentagon press office", "source_type": "author", "cue": None}],
+    }
+    assert Ingest(db, parser="conllu").run([DATA / "negated_attribution.conllu"]).ok
+    named = [r for r in records(db) if r["attribution"]["source_text"] == "Officials"]
+    assert named and named[0]["attribution"]["implicit"] is False
+
+
+def test_author_share_of_the_examples(examples_db):
+    """Every claim names who asserts it; most in the examples are the author's, exported as such."""
+    out = list(records(examples_db))
+    implicit = [r for r in out if r["attribution"]["implicit"]]
+    assert implicit and all(r["attribution"]["source_type"] == "author" and r["attribution"]["chain"][0] == {
+        "source_text": r["doc_source"] or "the author", "source_type": "author", "cue": None} for r in implicit)

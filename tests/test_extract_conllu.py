@@ -87,7 +87,9 @@ def test_could_escalate(db):
     (c,) = check("could_escalate", db)
     assert c["text"] == "The attacks could escalate"
     assert (c["certainty"], c["certainty_term"]) == ("possible", "could")
-    assert c["attribution"] is None  # the author says so
+    # the author says so: exported as the desk shows it, the document's author, flagged implicit
+    assert (c["attribution"]["source_type"], c["attribution"]["implicit"], c["attribution"]["cue"]) == ("author", True, None)
+    assert [x["source_text"] for x in c["attribution"]["chain"]] == ["the author"]
     assert [(h["text"], h["kind"]) for h in c["hedge_cues"]] == [("could", "epistemic")]
 
 

@@ -56,7 +56,7 @@ def test_markdown_report_has_the_timeline(examples_db: Path) -> None:
     text = report_text(examples_db, "md", claim=NOT_DIRECTING)
     assert "> Iran is probably directing some of these groups" in text
     assert "| 2023-11-21 | reversed | positive | probable (probably) |" in text
-    assert "- Change: polarity negative → positive; new source: the Pentagon" in text
+    assert "- Change: polarity negative → positive; certainty certain (hedging none) → probable (hedging medium); new source: the Pentagon" in text
     assert "4 distinct source(s) (nothing here shows that they are independent)" in text and "independent source" not in text
     assert "example (constructed) → the Pentagon (According to)" in text
     assert "First seen: 2023-11-08; last seen: 2024-02-15" in text

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 
 from stanza.models.common.doc import Document, Word
 
-from ..nlp.tree import Tree, word_span
-from .attribution import Frame, frames, quote_speakers, sources, with_speaker
+from ..nlp.tree import Tree, one_line, word_span
+from .attribution import Frame, frames, quote_speakers, sources, statement_time, with_speaker
 from .clauses import clauses, object_of, phrase_words, subject_of
 from .entities import mentions
 from .hedging import Firmness, firmness
 from .lexicons import extractor_version
 from .polarity import polarity
-from .temporal import time_refs
+from .temporal import future_at, resolve, time_refs
 from .types import ClaimCandidate, Mention, Source
 
 __all__ = ["claims_of", "extractor_version", "ClaimCandidate"]
@@ -46,17 +46,19 @@ def sentence_claims(
 ) -> Iterator[ClaimCandidate]:
     if found_frames is None:
         found_frames = frames(tree)
+    tense = future_at(tree)
     for clause, words in clauses(tree):
         head = clause.head
         span = tree.span(words)
         if span is None:
             continue
         start, end = span
-        subj = subject_of(tree, head)
-        obj = object_of(tree, head)
-        pol, _ = polarity(tree, head)
-        firm = firmness(tree, head, words, negative=pol == "negative")
+        # arguments on another line belong to a heading the parser glued on, not to the claim
+        subj = next((x for x in [subject_of(tree, head)] if x is not None and one_line(tree.text, x, head)), None)
+        obj = next((x for x in [object_of(tree, head)] if x is not None and one_line(tree.text, x, head)), None)
+        pol, firm = reading(tree, head, words)
         found = mentions(doc, start, end, aliases)
+        said = statement_time(head, found_frames)
         yield ClaimCandidate(
             sentence_index=index,
             head_id=int(head.id),
@@ -74,8 +76,12 @@ def sentence_claims(
             certainty_term=firm.certainty_term,
             hedge_level=firm.hedge_level,
             hedge_cues=firm.cues,
+            estimative_band=firm.estimative_band,
+            confidence=firm.confidence,
             sources=with_speaker(sources(tree, head, found_frames), word_span(head)[0], speakers or []),
-            time_refs=time_refs(doc, start, end, doc_date),
+            time_refs=time_refs(doc, start, end, doc_date, tense),
+            statement_date=resolve(said.text, doc_date)[0] if said is not None else None,
+            statement_date_text=said.text if said is not None else None,
             mentions=found,
             proposition_key=proposition_key(tree, head, subj, obj, found),
         )
@@ -97,9 +103,18 @@ def proposition_key(tree: Tree, head: Word, subj: Word | None, obj: Word | None,
     return "|".join([_key_of(tree, subj, found), (head.lemma or head.text).lower(), _key_of(tree, obj, found)])
 
 
+def reading(tree: Tree, head: Word, words: list[Word]) -> tuple[str, Firmness]:
+    """Polarity and firmness of a predicate over its words. A "probably not" band of ICD 203
+    ("unlikely", "very unlikely", "almost no chance") negates what it qualifies."""
+    pol, _ = polarity(tree, head)
+    firm = firmness(tree, head, words, negative=pol == "negative")
+    if firm.negates:
+        pol = "positive" if pol == "negative" else "negative"
+    return pol, firm
+
+
 def assess(tree: Tree, head: Word) -> tuple[str, Firmness]:
     """Polarity and firmness of any predicate of a sentence, clause head or not (for evaluation)."""
     from .hedging import clause_words
 
-    pol, _ = polarity(tree, head)
-    return pol, firmness(tree, head, clause_words(tree, head), negative=pol == "negative")
+    return reading(tree, head, clause_words(tree, head))

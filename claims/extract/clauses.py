@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
-from ..nlp.tree import Tree, base, feats, run_around, trim
+from ..nlp.tree import Tree, base, feats, one_line, run_around, same_line, trim
+from .attribution import as_frame
 from .lexicons import lexicons
+from .polarity import denied_by, negators
 
 SUBJECT_RELS = ("nsubj", "csubj")
 # Relations whose dependent heads a clause of its own, and the clause type it gets.
@@ -83,7 +85,8 @@ def clause_heads(tree: Tree) -> list[Clause]:
             continue
         if rel == "acl:relcl":
             # "which most nations signed", not "the money to provide" (an infinitive mislabelled)
-            if is_predicate(tree, w) and is_finite(tree, w):
+            # nor "the extent to which X" (a question about X, not X)
+            if is_predicate(tree, w) and is_finite(tree, w) and not is_degree_relative(tree, w):
                 out.append(Clause(w, "relative"))
             continue
         kind = CLAUSE_RELS.get(base(rel))
@@ -116,6 +119,33 @@ def clause_heads(tree: Tree) -> list[Clause]:
     return out
 
 
+def denial_frame(tree: Tree, w: Word, heads: set[int]) -> Word | None:
+    """A denial over a noun phrase ("denied any involvement", "dismissed the allegations"):
+    the denied object, or ``w`` itself when the object's content clause is the claim ("rejected
+    claims that X"); None when ``w`` denies nothing here (or is itself negated: "did not deny")."""
+    if negators(tree, w):
+        return None
+    for obj in tree.children(w, "obj"):
+        if denied_by(tree, obj) is not w:
+            continue
+        if any(c.id in heads and denied_by(tree, c) is w for c in tree.children(obj, "acl")):
+            return w
+        return obj
+    return None
+
+
+def is_degree_relative(tree: Tree, w: Word) -> bool:
+    """"the extent to which X", "the rate at which X": a relative clause on a noun of degree."""
+    noun = tree.head_of(w)
+    return noun is not None and (noun.lemma or noun.text).lower() in lexicons().words("hedges", "degree_nouns")
+
+
+def is_discourse_marker(tree: Tree, words: list[Word]) -> bool:
+    """"you know", "as you know", "I mean": the clause's words are a discourse marker."""
+    text = " ".join(w.text.lower() for w in words if w.upos != "PUNCT")
+    return text in lexicons().words("hedges", "discourse_markers")
+
+
 def is_reporting_frame(tree: Tree, clause: Clause, heads: set[int]) -> bool:
     """A frame whose content is a clause of its own: the content is the claim, not the frame.
 
@@ -126,6 +156,9 @@ def is_reporting_frame(tree: Tree, clause: Clause, heads: set[int]) -> bool:
     w = clause.head
     lemma = (w.lemma or "").lower()
     content = [c for c in tree.children(w, "ccomp", "csubj") if c.id in heads]
+    verbs = lex.words("attribution", "reporting_verbs") | lex.words("attribution", "stance_verbs")
+    if clause.clause_type == "adverbial" and lemma in verbs and as_frame(tree, w):
+        return True  # "As the Secretary highlighted in his statement, X": X is the Secretary's
     if lemma in lex.words("attribution", "reporting_verbs"):
         if content:
             return True
@@ -185,9 +218,33 @@ def subject_of(tree: Tree, head: Word) -> Word | None:
     return subj
 
 
+def shared_object(tree: Tree, head: Word) -> Word | None:
+    """The object two coordinated verbs share ("destroyed or functionally damaged more than 80
+    targets"): an object of the first conjunct placed after the second (UD attaches shared
+    dependents to the first), or one of the next conjunct when they are joined by "or"/"nor"
+    with nothing between them (parsers that attach it to the last)."""
+    if base(head.deprel) == "conj":
+        first = tree.head_of(head)
+        if first is not None:
+            return next((o for o in tree.children(first, "obj") if o.id > head.id), None)
+        return None
+    for c in tree.children(head, "conj"):
+        cc = tree.children(c, "cc")
+        between = [w for w in tree.words if head.id < w.id < c.id and w not in cc and base(w.deprel) != "advmod"]
+        if c.upos == "VERB" and cc and all((x.lemma or x.text).lower() in ("or", "nor") for x in cc) and not between:
+            obj = tree.child(c, "obj")
+            if obj is not None and not tree.children(c, "nsubj", "nsubj:pass", "aux"):
+                return obj
+    return None
+
+
 def object_of(tree: Tree, head: Word) -> Word | None:
+    if not tree.children(head, "obj"):
+        shared = shared_object(tree, head)
+        if shared is not None:
+            return shared
     for rels in (("obj",), ("iobj",), ("xcomp",), ("obl",)):
-        found = tree.children(head, *rels)
+        found = [x for x in tree.children(head, *rels) if one_line(tree.text, x, head)]
         if found:
             return found[0]
     return None
@@ -198,9 +255,19 @@ def clauses(tree: Tree) -> Iterator[tuple[Clause, list[Word]]]:
     found = clause_heads(tree)
     heads = {c.head.id for c in found}
     for clause in found:
+        denial = denial_frame(tree, clause.head, heads)
+        if denial is not None:
+            # "Iran denied any involvement": the frame is Iran's, its claim the (negated) object;
+            # "rejected claims that X": X, a clause of its own, is the claim
+            if denial is not clause.head:
+                yield Clause(denial, "denial"), phrase_words(tree, denial)
+            continue
         if is_reporting_frame(tree, clause, heads):
             continue
-        words = trim(run_around(own_words(tree, clause.head, heads), clause.head))
+        own = own_words(tree, clause.head, heads)
+        if is_discourse_marker(tree, own):
+            continue
+        words = trim(same_line(tree.text, run_around(own, clause.head), clause.head))
         if not any(w.id == clause.head.id for w in words):
             continue
         yield clause, words

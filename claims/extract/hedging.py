@@ -14,7 +14,7 @@ from stanza.models.common.doc import Word
 
 from ..nlp.tree import Tree, base, run_around, word_span
 from .lexicons import lexicons
-from .polarity import is_negator, negators
+from .polarity import is_negator, negators, shares_first_conjunct
 from .types import HedgeCue
 
 RANK = {"certain": 3, "probable": 2, "possible": 1, "unknown": 0}
@@ -29,6 +29,41 @@ class Firmness:
     certainty_term: str | None
     cues: list[HedgeCue]
     hedge_level: str
+    estimative_band: str | None = None  # an ICD 203 band (estimative.yml), when a term of one is in scope
+    confidence: str | None = None  # low, moderate, high: the stated analytic confidence
+    negates: bool = False  # the band is a "probably not" (unlikely, very unlikely, almost no chance)
+
+
+def estimative_term(tree: Tree, w: Word) -> tuple[str, list[Word]] | None:
+    """The ICD 203 band of a cue word with the modifiers just before it in its own subtree
+    ("almost" + "certainly", "roughly even" + "chance", "very" + "unlikely"), longest term first."""
+    below = {x.id for x in tree.subtree(w)}
+    run = [w]
+    for x in reversed([x for x in tree.words if x.id < w.id]):
+        if x.id not in below or len(run) >= 4:
+            break
+        run.insert(0, x)
+    texts = [x.text.lower() for x in run]
+    for term, band in lexicons().estimative_terms():
+        n = len(term)
+        if n <= len(texts) and tuple(texts[-n:]) == term:
+            return band, run[-n:]
+    return None
+
+
+def confidence_of(tree: Tree, words: list[Word]) -> str | None:
+    """"with high confidence", "we have moderate confidence that": the level's adjective on
+    the noun "confidence" among these words or their dependents."""
+    levels: dict[str, list[str]] = lexicons().estimative["confidence"]
+    for w in words:
+        for noun in [w, *tree.children(w, "obl", "nmod", "obj")]:
+            if _lemma(noun) != "confidence":
+                continue
+            for mod in tree.children(noun, "amod", "compound"):
+                for level, adjectives in levels.items():
+                    if _lemma(mod) in adjectives:
+                        return level
+    return None
 
 
 def _cue(tree: Tree, words: list[Word], kind: str) -> HedgeCue:
@@ -110,9 +145,31 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
                 votes.append((level, aux.text))
                 cues.append(_cue(tree, [aux], "epistemic"))
 
+    scoped: list[Word] = []
+    band: str | None = None
+    bands: dict[str, dict] = lex.estimative["bands"]
+    used: set[int] = set()  # words of an estimative term, not read again one by one
+
+    def estimate(w: Word) -> bool:
+        nonlocal band
+        found = estimative_term(tree, w)
+        if found is None:
+            return False
+        name, term_words = found
+        if band is None:
+            band = name
+        votes.append((bands[name]["certainty"], tree.span_text(term_words)))
+        cues.append(_cue(tree, term_words, "epistemic"))
+        used.update(x.id for x in term_words)
+        return True
+
     for w in words:
         lemma = _lemma(w)
         rel = base(w.deprel)
+        if w.id in used:
+            continue
+        if lemma in adverbs and rel in ("advmod", "amod") and estimate(w):
+            continue
         if lemma in adverbs and rel in ("advmod", "amod"):
             level = adverbs[lemma]
             votes.append((level, w.text))
@@ -125,10 +182,12 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
             cues.append(_cue(tree, [w], "evidential"))
         elif lemma in attenuators and rel in ("advmod", "amod", "obl") and tree.head_of(w) is not None and tree.head_of(w).upos in ("ADJ", "ADV", "VERB"):  # type: ignore[union-attr]
             cues.append(_cue(tree, [w], "attenuator"))
-        elif negative and lemma in qualifiers and rel in ("advmod", "amod"):
-            # "not explicitly", "not always", "not complete control": negation limited in scope,
-            # so the source does not fully deny the bare proposition (read PR-, not CT-)
-            votes.append(("probable", w.text))
+        elif negative and lemma in qualifiers and rel in ("advmod", "amod") and not scoped:
+            # "not explicitly", "not always", "not complete control": a scoped negation. The
+            # source states the negated claim flatly (certain); the qualifier records what is
+            # denied (always, not never) and is no hedge (its weight is 0). One per claim: the
+            # first after the negation ("does not always have complete control": "always").
+            scoped.append(w)
             cues.append(_cue(tree, [w], "qualifier"))
 
     # the clause's own predicate: "appears", "remains unclear", "seems"
@@ -166,12 +225,18 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
             cues.append(_cue(tree, [m], "conditional"))
         del parent
     # embedded questions: "which group is responsible" under "unclear"/"ask"
-    if base(head.deprel) in ("ccomp", "csubj"):
-        parent = tree.head_of(head)
+    # (or under "there are many questions to include which X", "still assessing who X": the
+    # question word may sit a few words above the clause, not on its parent)
+    if base(head.deprel) in ("ccomp", "csubj", "acl", "xcomp"):
         first = words[0] if words else None
-        if parent is not None and first is not None and _lemma(first) in WH and _lemma(parent) in QUESTION_GOVERNORS:
-            votes.append(("unknown", first.text))
-            cues.append(_cue(tree, [first], "unknown"))
+        if first is not None and _lemma(first) in WH:
+            for depth, above in zip(range(3), tree.ancestors(head), strict=False):
+                # "it remains unclear who X": the adjective is the raising verb's xcomp
+                said = {_lemma(x) for x in [above, *tree.children(above, "xcomp")]}
+                if (depth == 0 and base(head.deprel) in ("ccomp", "csubj") and said & QUESTION_GOVERNORS) or said & unknown_makers:
+                    votes.append(("unknown", first.text))
+                    cues.append(_cue(tree, [first], "unknown"))
+                    break
     # the consequent of a conditional: "if X, Y would ..."
     for adv in tree.children(head, "advcl"):
         if any(_lemma(m) in ("if", "unless") for m in tree.children(adv, "mark")):
@@ -183,7 +248,9 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
         lemma = _lemma(frame)
         if frame.id in own:
             continue
-        if lemma in boosters:
+        if frame.id not in used and (lemma in frame_words or lemma in adverbs) and estimate(frame):
+            pass
+        elif lemma in boosters:
             votes.append(("certain", frame.text))
             cues.append(_cue(tree, [frame], "booster"))
         elif lemma in evidential:
@@ -224,7 +291,9 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
         certainty, term = votes[0]
     else:
         certainty, term = "certain", None
-    return Firmness(certainty, term, cues, hedge_level(cues))
+    conf = confidence_of(tree, [head, *frames(tree, head)])
+    negates = band is not None and bool(bands[band]["negated"])
+    return Firmness(certainty, term, cues, hedge_level(cues), band, conf, negates)
 
 
 def modal_level(tree: Tree, pred: Word, aux: Word) -> str | None:
@@ -286,9 +355,13 @@ def irrealis(tree: Tree, head: Word, own: set[int]) -> list[tuple[str, str]]:
     implicative = lexicons().words("hedges", "implicative_frames")
     parent = tree.head_of(head)
     modals: dict[str, str] = lexicons().hedges["modals"]
-    for aux in tree.children(head, "aux"):
+    # a conjunct with no subject or auxiliary of its own shares its first conjunct's
+    # ("should not exploit X or allow Y", "could be severe and escalate the conflict")
+    first = shares_first_conjunct(tree, head)
+    carrier = first if first is not None else head
+    for aux in tree.children(carrier, "aux"):
         m = _lemma(aux)
-        if modals.get(m, "certain") != "certain" and modal_level(tree, head, aux) is None:
+        if modals.get(m, "certain") != "certain" and modal_level(tree, carrier, aux) is None:
             # "must pass", "would later become": obligation or future in the past, no hedge,
             # but not an event the text says happened either
             out.append((modals[m], aux.text))
@@ -301,7 +374,7 @@ def irrealis(tree: Tree, head: Word, own: set[int]) -> list[tuple[str, str]]:
         out.append(("unknown", "to"))
     feats = head.feats or ""
     main = head.deprel == "root" or (base(head.deprel) in ("conj", "parataxis") and parent is not None and parent.deprel == "root")
-    if "Mood=Imp" in feats or (main and head.upos == "VERB" and "VerbForm=Inf" in feats and not tree.children(head, "nsubj", "expl", "aux")):
+    if "Mood=Imp" in feats or (main and first is None and head.upos == "VERB" and "VerbForm=Inf" in feats and not tree.children(head, "nsubj", "expl", "aux")):
         # "Call me tomorrow": a command
         out.append(("unknown", head.text))
     elif main and _question(tree, head):

@@ -66,6 +66,10 @@ class ClaimCandidate:
     certainty_term: str | None = None
     hedge_level: str = "none"
     hedge_cues: list[HedgeCue] = field(default_factory=list)
+    estimative_band: str | None = None  # ICD 203 band (lexicons/estimative.yml)
+    confidence: str | None = None  # low, moderate, high
+    statement_date: str | None = None  # the attribution frame's time, resolved
+    statement_date_text: str | None = None
     sources: list[Source] = field(default_factory=list)  # outermost first, author excluded
     time_refs: list[TimeRef] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)

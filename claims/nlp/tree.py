@@ -116,6 +116,30 @@ def run_around(words: list[Word], head: Word) -> list[Word]:
     return [w for w in words if lo <= w.id <= hi]
 
 
+def same_line(text: str, words: list[Word], head: Word) -> list[Word]:
+    """The words on the head's line: a heading or dateline ("Updated January 29, 2024") that a
+    sentence splitter glued to the sentence after it is its own segment, never part of a claim."""
+    lo, hi = 0, len(words)
+    at = next((i for i, w in enumerate(words) if w.id == head.id), None)
+    if at is None:
+        return words
+    for i in range(at, 0, -1):
+        if "\n" in text[word_span(words[i - 1])[1] : word_span(words[i])[0]]:
+            lo = i
+            break
+    for i in range(at, len(words) - 1):
+        if "\n" in text[word_span(words[i])[1] : word_span(words[i + 1])[0]]:
+            hi = i + 1
+            break
+    return words[lo:hi]
+
+
+def one_line(text: str, a: Word, b: Word) -> bool:
+    """No line break between two words."""
+    lo, hi = sorted((a, b), key=lambda w: word_span(w)[0])
+    return "\n" not in text[word_span(lo)[1] : word_span(hi)[0]]
+
+
 def feats(word: Word) -> dict[str, str]:
     if not word.feats:
         return {}
