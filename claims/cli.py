@@ -192,14 +192,11 @@ def export(db: str, fmt: str, output: Any) -> None:
 @handle_errors
 def serve(db: str, host: str, port: int, writable: bool) -> None:
     """Browse the claims in Datasette."""
-    import os
-
-    from .serve import datasette_args
+    from .serve import serve as run
 
     _require_db(db)
-    args = datasette_args(db, host=host, port=port, writable=writable)
     click.echo(f"Serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    os.execvp(args[0], args)
+    sys.exit(run(db, host=host, port=port, writable=writable))
 
 
 @cli.command()

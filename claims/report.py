@@ -20,11 +20,12 @@ from sqlmodel import Session, select
 
 from . import __version__
 from . import model as m
+from . import resources
 from .compare import PropositionTimeline, QueryError, proposition_ids, timelines
 from .errors import ClaimsError
 from .propositions import LINKER_VERSION
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "report.schema.json"
+SCHEMA_PATH = resources.schema_path("report.schema.json")
 FORMATS = ("md", "html", "json", "prov", "claimreview")
 NS = "https://claims.example/id/"
 
