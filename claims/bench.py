@@ -53,7 +53,8 @@ POLNEAR = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "polnear" / "dev" / "text"
 )
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("throughput", "jobs", "reextract", "memory", "latency", "profile")
+from .bench_cli import SECTIONS  # noqa: E402  (the command line offers them without importing this module)
+
 PACKAGES = (
     "claims",
     "spacy",
@@ -319,7 +320,7 @@ class TimedParser:
 
 
 def instrumented_ingest(
-    db: Path, folder: Path, parser: Any, progress: Callable[[str], None] | None = None
+    db: Path, folder: Path, parser: Any, progress: Callable[[Any], None] | None = None
 ) -> dict[str, Any]:
     """One ingest run (jobs=1) with the loaded ``parser``, timed stage by stage."""
     from . import pipeline
@@ -557,7 +558,7 @@ def memory(s: Settings, work: Path) -> dict[str, Any]:
     count = 0
     started = time.perf_counter()
 
-    def progress(_p: str) -> None:
+    def progress(_result: Any) -> None:
         nonlocal count
         count += 1
         if count % every == 0:
@@ -1193,108 +1194,3 @@ def main(s: Settings, provisional: str | None = None, json_path: Path | None = N
     if json_path:
         json_path.write_text(json.dumps(res.__dict__, indent=1, default=str), encoding="utf-8")
     return res
-
-
-# --- the command ----------------------------------------------------------------------------
-
-
-def _command() -> Any:
-    import click
-
-    @click.command(name="bench")
-    @click.option(
-        "--quick",
-        is_flag=True,
-        help="Small inputs (12 documents, 500 short ones, a 50,000-claim archive): a few minutes.",
-    )
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=str(ROOT / "docs" / "performance.md"),
-        show_default=True,
-        help="Where to write the report.",
-    )
-    @click.option(
-        "--corpus",
-        type=click.Path(exists=True, file_okay=False, path_type=Path),
-        help="Folder of .txt/.md texts (default: the PolNeAR dev articles in ../shared/eval, else generated).",
-    )
-    @click.option("--docs", type=int, help="Use only the first N corpus documents.")
-    @click.option(
-        "--repeats",
-        type=int,
-        help="Interleaved repeats of the throughput and --jobs runs (default 2; quick 1).",
-    )
-    @click.option(
-        "--jobs",
-        type=int,
-        default=2,
-        show_default=True,
-        help="Worker processes to compare with one.",
-    )
-    @click.option(
-        "--memory-docs",
-        type=int,
-        help="Short documents for the memory run (default 10,000; quick 500).",
-    )
-    @click.option(
-        "--synthetic",
-        type=int,
-        help="Claims in the synthetic archive (default 1,000,000; quick 50,000).",
-    )
-    @click.option(
-        "--archive",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Synthetic archive to reuse, or to create here and keep.",
-    )
-    @click.option(
-        "--requests",
-        type=int,
-        help="Timed requests per URL (default 10; quick 5; fewer for a URL slower than 10 s in all).",
-    )
-    @click.option(
-        "--only",
-        "sections",
-        multiple=True,
-        type=click.Choice(SECTIONS),
-        help="Run only these sections (repeatable).",
-    )
-    @click.option(
-        "--workdir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Keep the work files here (default: a temporary folder, removed).",
-    )
-    @click.option(
-        "--provisional",
-        help="A note printed at the top of the report (e.g. why the figures are noisy).",
-    )
-    @click.option(
-        "--json",
-        "json_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Also write the raw results as JSON.",
-    )
-    def bench_command(quick: bool, output: Path, corpus: Path | None, docs: int | None, repeats: int | None, jobs: int,
-                      memory_docs: int | None, synthetic: int | None, archive: Path | None, requests: int | None,
-                      sections: tuple[str, ...], workdir: Path | None, provisional: str | None, json_path: Path | None) -> None:  # fmt: skip
-        """Measure ingest throughput, parallel ingest, re-extraction, memory and Datasette latency; write the report."""
-        kw: dict[str, Any] = dict(output=output, corpus=corpus, docs=docs, repeats=repeats, jobs=jobs, memory_docs=memory_docs,
-                  synthetic=synthetic, archive=archive, requests=requests, sections=sections or None, workdir=workdir,
-                  log=lambda msg: click.echo(f"bench: {msg}", err=True))  # fmt: skip
-        s = (
-            Settings.quick_mode(**kw)
-            if quick
-            else Settings(**{k: v for k, v in kw.items() if v is not None})
-        )  # type: ignore[arg-type]
-        res = main(s, provisional, json_path)
-        click.echo(f"report written to {s.output} ({res.seconds:,.0f} s)")
-        if res.errors:
-            raise click.ClickException(
-                "sections failed: " + "; ".join(f"{k}: {v}" for k, v in res.errors.items())
-            )
-
-    return bench_command
-
-
-bench_command = _command()

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from . import __version__
+from . import __version__, resources
 from . import model as m
-from . import resources
 from .compare import PropositionTimeline, QueryError, proposition_ids, timelines
 from .errors import ClaimsError
 from .propositions import LINKER_VERSION

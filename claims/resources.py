@@ -10,7 +10,7 @@ are found with :mod:`importlib.resources`, never by a path relative to a source 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ def schema_path(name: str) -> Path:
     return (SCHEMA_DIR / name).resolve()
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict[str, Any]:
     """A shipped JSON Schema, parsed."""
     with open(schema_path(name), encoding="utf-8") as f:
