@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,8 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8001, writable: bool = F
     """Run Datasette on ``db`` until it stops (Ctrl-C); its exit code. Leaves no temporary file behind."""
     with served_as_claims(db) as served:
         proc = subprocess.Popen(datasette_args(served, host=host, port=port, writable=writable))
+        # `kill PID` (SIGTERM) stops Datasette too, and the temporary link is still removed
+        previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: proc.terminate())
         try:
             return proc.wait()
         except KeyboardInterrupt:  # the terminal sent SIGINT to Datasette too
@@ -66,3 +69,5 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8001, writable: bool = F
             except subprocess.TimeoutExpired:
                 proc.kill()
                 return proc.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
