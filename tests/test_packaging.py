@@ -44,3 +44,22 @@ def test_the_wheel_carries_the_same_bytes(tmp_path):
     assert shipped == repo_files()
     # the rest of the package's own data too
     assert {"claims/static/timeline.js", "claims/templates/report.md.j2", "claims/extract/lexicons/hedges.yml"} <= names
+
+
+def test_the_command_line_starts_without_dev_tooling_parser_or_cluster():
+    from claims.bench import HEAVY_MODULES
+
+    heavy = {*HEAVY_MODULES, "dask"}
+    probe = f"import sys, claims.cli; print(' '.join(m for m in sys.modules if m in {heavy!r} or m.split('.')[0] in {heavy!r}))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
+    # and every command is still there, with its help
+    from click.testing import CliRunner
+
+    from claims.cli import cli
+
+    out = CliRunner().invoke(cli, ["--help"]).output
+    for name in ("ingest", "reextract", "export", "serve", "schema", "compare", "report", "verify", "link", "eval", "bench"):
+        assert f"  {name} " in out, name
+    assert "--scheduler ADDRESS" in CliRunner().invoke(cli, ["ingest", "--help"]).output
