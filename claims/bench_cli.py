@@ -88,7 +88,7 @@ SECTIONS = ("startup", "throughput", "jobs", "writer", "reextract", "memory", "l
 def bench_command(quick: bool, output: Path, corpus: Path | None, docs: int | None, repeats: int | None, jobs: int,
                   memory_docs: int | None, synthetic: int | None, archive: Path | None, requests: int | None,
                   sections: tuple[str, ...], workdir: Path | None, provisional: str | None, json_path: Path | None) -> None:  # fmt: skip
-    """Measure start-up, ingest throughput, parallel ingest, the writer alone, re-extraction, memory and Datasette latency; write the report."""
+    """Measure start-up, ingest throughput, parallel ingest, the writer alone, reextract, memory and Datasette latency; write the report."""
     from .bench import Settings, main
 
     kw: dict[str, Any] = dict(output=output, corpus=corpus, docs=docs, repeats=repeats, jobs=jobs, memory_docs=memory_docs,

@@ -246,8 +246,9 @@ def progress_bar(label: str) -> Iterator[Callable[..., None]]:
     ) as bar:
         task = bar.add_task(label, total=None, counts="")
 
-        def update(documents: int, claims: int, problems: int, total: int | None = None) -> None:
-            bar.update(task, completed=documents, total=total, counts=f"documents, {claims} claims, {problems} problems")
+        def update(documents: int, claims: int | None = None, problems: int | None = None, total: int | None = None) -> None:
+            counts = "documents" + (f", {claims} claims" if claims is not None else "") + (f", {problems} problems" if problems is not None else "")
+            bar.update(task, completed=documents, total=total, counts=counts)
 
         yield update
 
