@@ -96,6 +96,7 @@ class Settings:
     workdir: Path | None = None
     partial: Path | None = None  # results so far, as JSON, after each section
     log: Callable[[str], None] = lambda _m: None
+    progress: Callable[[Any], None] = lambda _result: None  # after each document of an ingest run (its IngestResult)
 
     @classmethod
     def quick_mode(cls, **kw: Any) -> Settings:
@@ -418,7 +419,7 @@ def throughput(s: Settings, folder: Path, work: Path) -> dict[str, Any]:
         db = work / f"ingest-{r}.db"
         for p in work.glob(f"ingest-{r}.db*"):
             p.unlink()
-        runs["ingest"].append(instrumented_ingest(db, folder, parser))
+        runs["ingest"].append(instrumented_ingest(db, folder, parser, progress=s.progress))
     best = {k: min(v, key=lambda x: x["wall_s"]) for k, v in runs.items()}
     best_cpu = {k: min(x["cpu_s"] for x in v) for k, v in runs.items()}
     n_docs, words = len(texts), sum(len(x.split()) for x in texts)
@@ -655,8 +656,9 @@ def memory(s: Settings, work: Path) -> dict[str, Any]:
     count = 0
     started = time.perf_counter()
 
-    def progress(_result: Any) -> None:
+    def progress(result: Any) -> None:
         nonlocal count
+        s.progress(result)
         count += 1
         if count % every == 0:
             samples.append((count, round(rss_mb(), 1)))
@@ -980,7 +982,7 @@ def run(s: Settings) -> Results:
     work = Path(tempfile.mkdtemp(prefix="claims-bench-")) if own_work else Path(s.workdir)  # type: ignore[arg-type]
     work.mkdir(parents=True, exist_ok=True)
     res = Results(
-        settings={k: str(v) for k, v in s.__dict__.items() if k != "log"}, machine=machine()
+        settings={k: str(v) for k, v in s.__dict__.items() if k not in ("log", "progress")}, machine=machine()
     )
     try:
         folder, res.corpus = corpus(s, work / "corpus")

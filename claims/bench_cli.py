@@ -90,16 +90,25 @@ def bench_command(quick: bool, output: Path, corpus: Path | None, docs: int | No
                   sections: tuple[str, ...], workdir: Path | None, provisional: str | None, json_path: Path | None) -> None:  # fmt: skip
     """Measure start-up, ingest throughput, parallel ingest, the writer alone, reextract, memory and Datasette latency; write the report."""
     from .bench import Settings, main
+    from .cli import progress_bar
 
-    kw: dict[str, Any] = dict(output=output, corpus=corpus, docs=docs, repeats=repeats, jobs=jobs, memory_docs=memory_docs,
-              synthetic=synthetic, archive=archive, requests=requests, sections=sections or None, workdir=workdir,
-              log=lambda msg: click.echo(f"bench: {msg}", err=True))  # fmt: skip
-    s = (
-        Settings.quick_mode(**kw)
-        if quick
-        else Settings(**{k: v for k, v in kw.items() if v is not None})
-    )  # type: ignore[arg-type]
-    res = main(s, provisional, json_path)
+    with progress_bar("bench") as bar:
+        step = {"label": "bench"}
+
+        def log(msg: str) -> None:
+            click.echo(f"bench: {msg}", err=True)
+            step["label"] = f"bench: {msg}"
+            bar(0, label=step["label"])
+
+        kw: dict[str, Any] = dict(output=output, corpus=corpus, docs=docs, repeats=repeats, jobs=jobs, memory_docs=memory_docs,
+                  synthetic=synthetic, archive=archive, requests=requests, sections=sections or None, workdir=workdir,
+                  log=log, progress=lambda r: bar(len(r.stored) + len(r.duplicates), r.n_claims, len(r.problems), label=step["label"]))  # fmt: skip
+        s = (
+            Settings.quick_mode(**kw)
+            if quick
+            else Settings(**{k: v for k, v in kw.items() if v is not None})
+        )  # type: ignore[arg-type]
+        res = main(s, provisional, json_path)
     click.echo(f"report written to {s.output} ({res.seconds:,.0f} s)")
     if res.errors:
         raise click.ClickException(

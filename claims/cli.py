@@ -246,9 +246,11 @@ def progress_bar(label: str) -> Iterator[Callable[..., None]]:
     ) as bar:
         task = bar.add_task(label, total=None, counts="")
 
-        def update(documents: int, claims: int | None = None, problems: int | None = None, total: int | None = None) -> None:
+        def update(
+            documents: int, claims: int | None = None, problems: int | None = None, total: int | None = None, label: str | None = None
+        ) -> None:
             counts = "documents" + (f", {claims} claims" if claims is not None else "") + (f", {problems} problems" if problems is not None else "")
-            bar.update(task, completed=documents, total=total, counts=counts)
+            bar.update(task, completed=documents, total=total, counts=counts, description=label or bar.tasks[0].description)
 
         yield update
 

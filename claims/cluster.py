@@ -105,7 +105,7 @@ class Cluster:
             try:
                 self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as e:
-                self._quiet.__exit__()
+                self._quiet.__exit__()  # nothing else to close
                 raise ClaimsError(
                     f"cannot reach a Dask scheduler there ({type(e).__name__}: {e})",
                     path=scheduler,
@@ -117,7 +117,9 @@ class Cluster:
         self.client.register_plugin(plugin, name=PLUGIN_NAME)
 
     def threads(self) -> int:
-        return max(1, sum(self.client.nthreads().values()))
+        """Worker threads connected now (from the client's copy of the scheduler's state: no round trip)."""
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
     def close(self) -> None:
         try:
@@ -161,7 +163,8 @@ def analyse_distributed(
     from .worker import analyse_on_worker
 
     client = cluster.client
-    limit = IN_FLIGHT_PER_THREAD * cluster.threads()
+    if not client.scheduler_info().get("workers"):
+        log.warning("no worker is connected to the scheduler yet: the documents wait for one (start `dask worker ADDRESS`)")
     todo = iter(batches)
     in_flight: dict[Any, tuple[list[SourceDocument], bool]] = {}
     done = as_completed(loop=client.loop)
@@ -173,6 +176,7 @@ def analyse_distributed(
         done.add(f)
 
     def fill() -> None:
+        limit = IN_FLIGHT_PER_THREAD * cluster.threads()  # workers may join or leave during the run
         while sum(1 for _b, alone in in_flight.values() if not alone) < limit:
             batch = next(todo, None)
             if batch is None:
