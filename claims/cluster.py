@@ -45,6 +45,7 @@ BATCH_CHARS = 40_000
 IN_FLIGHT_PER_THREAD = 3
 MAX_CRASHES_IN_A_ROW = 3
 CONNECT_TIMEOUT_S = 30
+CLOSE_TIMEOUT_S = 30
 # Test hook: a worker given a document with this file name exits at once, as if killed
 # (with CRASH_ONCE_ENV set to a path, only the first time: the path is created then).
 CRASH_ENV = "CLAIMS_TEST_WORKER_EXIT_ON"
@@ -122,10 +123,17 @@ class Cluster:
         return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
     def close(self) -> None:
+        """Disconnect, and stop the local cluster; never fails the run (everything written is already committed).
+
+        A worker still starting (say, one restarted after a crash, on a loaded machine) can make
+        an orderly stop time out; the worker processes are daemons and end with this process.
+        """
         try:
-            self.client.close(timeout=10)
-            if self.local is not None:
-                self.local.close(timeout=10)
+            for close in (self.client.close, *((self.local.close,) if self.local is not None else ())):
+                try:
+                    close(timeout=CLOSE_TIMEOUT_S)
+                except Exception as e:  # noqa: BLE001  (a time-out or a connection already gone)
+                    log.debug("closing the Dask cluster: %s: %s", type(e).__name__, e)
         finally:
             self._quiet.__exit__()
 
