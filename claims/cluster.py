@@ -45,6 +45,13 @@ BATCH_CHARS = 40_000
 IN_FLIGHT_PER_THREAD = 3
 MAX_CRASHES_IN_A_ROW = 3
 CONNECT_TIMEOUT_S = 30
+LOCAL_CONFIG = {
+    # a worker death fails its tasks at once: their documents are retried one at a time
+    "distributed.scheduler.allowed-failures": 0,
+    # the workers' statistical profiler (every thread's stack every 10 ms) serves only Dask's
+    # dashboard, which a local cluster does not start
+    "distributed.worker.profile.enabled": False,
+}
 CLOSE_TIMEOUT_S = 30
 # Test hook: a worker given a document with this file name exits at once, as if killed
 # (with CRASH_ONCE_ENV set to a path, only the first time: the path is created then).
@@ -93,8 +100,7 @@ class Cluster:
         self._quiet = _quiet()
         self._quiet.__enter__()
         if scheduler is None:
-            # a worker death fails its tasks at once: their documents are retried one at a time
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            with dask.config.set(LOCAL_CONFIG):
                 self.local = LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
                     scheduler_port=0, silence_logs=logging.CRITICAL, memory_limit=0,

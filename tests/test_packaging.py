@@ -13,7 +13,7 @@ import pytest
 from claims import resources
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVED = ("schema/*.json", "db/metadata.yml", "db/templates/*.html")
+SERVED = ("schema/*.json", "db/metadata.yml", "db/templates/*")  # every template, whatever its extension
 
 
 def repo_files() -> dict[str, bytes]:
