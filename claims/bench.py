@@ -53,7 +53,8 @@ POLNEAR = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "polnear" / "dev" / "text"
 )
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("throughput", "jobs", "reextract", "memory", "latency", "profile")
+from .bench_cli import SECTIONS  # noqa: E402  (the command line offers them without importing this module)
+
 PACKAGES = (
     "claims",
     "spacy",
@@ -95,6 +96,7 @@ class Settings:
     workdir: Path | None = None
     partial: Path | None = None  # results so far, as JSON, after each section
     log: Callable[[str], None] = lambda _m: None
+    progress: Callable[[Any], None] = lambda _result: None  # after each document of an ingest run (its IngestResult)
 
     @classmethod
     def quick_mode(cls, **kw: Any) -> Settings:
@@ -319,7 +321,7 @@ class TimedParser:
 
 
 def instrumented_ingest(
-    db: Path, folder: Path, parser: Any, progress: Callable[[str], None] | None = None
+    db: Path, folder: Path, parser: Any, progress: Callable[[Any], None] | None = None
 ) -> dict[str, Any]:
     """One ingest run (jobs=1) with the loaded ``parser``, timed stage by stage."""
     from . import pipeline
@@ -417,7 +419,7 @@ def throughput(s: Settings, folder: Path, work: Path) -> dict[str, Any]:
         db = work / f"ingest-{r}.db"
         for p in work.glob(f"ingest-{r}.db*"):
             p.unlink()
-        runs["ingest"].append(instrumented_ingest(db, folder, parser))
+        runs["ingest"].append(instrumented_ingest(db, folder, parser, progress=s.progress))
     best = {k: min(v, key=lambda x: x["wall_s"]) for k, v in runs.items()}
     best_cpu = {k: min(x["cpu_s"] for x in v) for k, v in runs.items()}
     n_docs, words = len(texts), sum(len(x.split()) for x in texts)
@@ -438,6 +440,103 @@ def throughput(s: Settings, folder: Path, work: Path) -> dict[str, Any]:
         "ratio_vs_parse_cpu": round(best_cpu["ingest"] / best_cpu["parse"], 3),
         "best_cpu": best_cpu,
         "db": str(work / f"ingest-{runs['ingest'].index(ing)}.db"),
+    }
+
+
+# --- start-up -------------------------------------------------------------------------
+
+STARTUP_COMMANDS = (
+    ("claims --help", ["--help"]),
+    *((f"claims {c} --help", [c, "--help"]) for c in (
+        "ingest", "reextract", "export", "serve", "schema", "compare", "report", "verify", "link", "eval", "bench", "setup",
+    )),
+)  # fmt: skip
+# modules no command's start-up should import (dev tooling, the parser, the cluster, the ORM)
+HEAVY_MODULES = ("claims.bench", "claims.synthetic", "claims.evaluation.evaluators", "spacy", "stanza", "torch", "distributed", "sqlmodel")
+
+
+def startup(s: Settings, work: Path) -> dict[str, Any]:
+    """Wall time of ``claims --help`` and each command's ``--help`` (the CLI's start-up), best of a few runs."""
+    exe = shutil.which("claims") or str(Path(sys.executable).with_name("claims"))
+    tries = 3 if s.quick else 7
+    rows = []
+    baseline = min(_timed([sys.executable, "-c", "pass"]) for _ in range(tries))
+    for label, args in STARTUP_COMMANDS:
+        rows.append({"command": label, "wall_ms": round(min(_timed([exe, *args]) for _ in range(tries)) * 1000, 1)})
+    probe = f"import sys, claims.cli; print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
+    heavy = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    return {"rows": rows, "python_ms": round(baseline * 1000, 1), "tries": tries, "heavy_imported": heavy.split(",") if heavy else []}
+
+
+def _timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+# --- the writer alone --------------------------------------------------------------------
+
+
+def writer(s: Settings, folder: Path, work: Path, ingest_docs_per_s: float | None) -> dict[str, Any]:
+    """What the one writer of a parallel ingest does per document, without any parsing.
+
+    The corpus is parsed and extracted once (not timed); then its analyses, pickled as they
+    arrive from a Dask worker, are written into a fresh database as the caller writes them:
+    unpickled, checked against the stored documents, stored in one transaction each. Linking
+    propositions, done once at the end of a run, is timed apart.
+    """
+    import pickle
+
+    from sqlmodel import Session
+
+    from . import pipeline
+    from .nlp.parse import load_parser, resolve_parser_name
+    from .store import has_document
+
+    parser = load_parser(resolve_parser_name("auto"))
+    docs = read_sources(folder)
+    s.log(f"writer: parsing {len(docs)} documents once (not timed)")
+    analyses = [a for a in pipeline.analyse_batch(docs, lambda: parser, None) if isinstance(a, pipeline.Analysis)]
+    wire = [pickle.dumps(a) for a in analyses]
+    runs: list[dict[str, Any]] = []
+    for r in range(max(2, s.repeats)):
+        db = work / f"writer-{r}.db"
+        for p in work.glob(f"writer-{r}.db*"):
+            p.unlink()
+        job = pipeline.Ingest(db, parser=parser.info.name)
+        result = pipeline.IngestResult(run_id=0)
+        with Session(job.engine) as ses:
+            run = pipeline.m.Run(command="ingest", tool_version="bench", extractor_version=job.version, settings={})
+            ses.add(run)
+            ses.commit()
+            result.run_id = run.id or 0
+        with measured() as store:
+            for blob in wire:
+                a = pickle.loads(blob)
+                with Session(job.engine) as ses:
+                    if has_document(ses, a.src.content_hash):
+                        continue
+                job._store(a, run_id=result.run_id, result=result)
+        with measured() as link, Session(job.engine) as ses:
+            pipeline.link_propositions(ses)
+            ses.commit()
+        job.engine.dispose()
+        runs.append({"store": dict(store), "link": dict(link), "documents": len(result.stored), "claims": result.n_claims})
+        s.log(f"writer {r + 1}: {len(result.stored)} documents in {store['wall_s']:.2f} s, linking {link['wall_s']:.2f} s")
+    best = min(runs, key=lambda x: x["store"]["wall_s"])
+    docs_s = best["documents"] / best["store"]["wall_s"]
+    with_link = best["documents"] / (best["store"]["wall_s"] + best["link"]["wall_s"])
+    return {
+        "documents": best["documents"],
+        "claims": best["claims"],
+        "sentences": sum(len(a.sentences) for a in analyses),
+        "wire_mb": round(sum(len(w) for w in wire) / 1e6, 2),
+        "runs": runs,
+        "docs_per_s": round(docs_s, 1),
+        "claims_per_s": round(best["claims"] / best["store"]["wall_s"], 1),
+        "docs_per_s_with_link": round(with_link, 1),
+        "ingest_docs_per_s": ingest_docs_per_s,
+        "ratio_to_ingest": round(docs_s / ingest_docs_per_s, 1) if ingest_docs_per_s else None,
     }
 
 
@@ -557,8 +656,9 @@ def memory(s: Settings, work: Path) -> dict[str, Any]:
     count = 0
     started = time.perf_counter()
 
-    def progress(_p: str) -> None:
+    def progress(result: Any) -> None:
         nonlocal count
+        s.progress(result)
         count += 1
         if count % every == 0:
             samples.append((count, round(rss_mb(), 1)))
@@ -916,13 +1016,15 @@ def run(s: Settings) -> Results:
     work = Path(tempfile.mkdtemp(prefix="claims-bench-")) if own_work else Path(s.workdir)  # type: ignore[arg-type]
     work.mkdir(parents=True, exist_ok=True)
     res = Results(
-        settings={k: str(v) for k, v in s.__dict__.items() if k != "log"}, machine=machine()
+        settings={k: str(v) for k, v in s.__dict__.items() if k not in ("log", "progress")}, machine=machine()
     )
     try:
         folder, res.corpus = corpus(s, work / "corpus")
         steps: list[tuple[str, Callable[[], Any]]] = [
+            ("startup", lambda: startup(s, work)),
             ("throughput", lambda: throughput(s, folder, work)),
             ("jobs", lambda: parallel(s, folder, work)),
+            ("writer", lambda: writer(s, folder, work, _ingest_rate(res))),
             ("reextract", lambda: _reextract_step(res)),
             ("memory", lambda: memory(s, work)),
             ("latency", lambda: latency(s, work)),
@@ -949,6 +1051,12 @@ def run(s: Settings) -> Results:
     res.machine["loadavg_end"] = os.getloadavg()
     res.seconds = round(time.perf_counter() - started, 1)
     return res
+
+
+def _ingest_rate(res: Results) -> float | None:
+    """Documents per second of the single-process ingest measured in this run (throughput section)."""
+    tp = res.sections.get("throughput")
+    return round(tp["documents"] / tp["best"]["ingest"]["wall_s"], 3) if tp else None
 
 
 def _reextract_step(res: Results) -> dict[str, Any]:
@@ -999,6 +1107,17 @@ def report(res: Results, provisional: str | None = None) -> str:
     out += ["", f"Texts: {res.corpus}."]
     for name, err in res.errors.items():
         out += ["", f"**The {name} section failed:** `{err}`"]
+
+    if st := S.get("startup"):
+        out += ["", "## Start-up", ""]
+        out.append(
+            f"Wall time of each command's `--help` as a subprocess (interpreter, imports, the command line), best of {st['tries']}; "
+            f"a bare `python -c pass` takes {_f(st['python_ms'])} ms. Importing `claims.cli` imports "
+            + (f"**{', '.join(st['heavy_imported'])}**" if st["heavy_imported"] else "none of " + ", ".join(f"`{m}`" for m in HEAVY_MODULES))
+            + " (dev tooling, the parser, the cluster and the ORM load inside the commands that use them)."
+        )
+        out += ["", "| command | wall ms |", "|---|---:|"]
+        out += [f"| `{r['command']}` | {_f(r['wall_ms'])} |" for r in st["rows"]]
 
     if tp := S.get("throughput"):
         b, ing = tp["best"], tp["best"]["ingest"]
@@ -1063,7 +1182,8 @@ def report(res: Results, provisional: str | None = None) -> str:
         out += ["", "## Parallel ingest", ""]
         out.append(
             "`claims ingest --jobs N` as a subprocess on the same texts, wall time including interpreter start-up and "
-            "every model load (with one job the process loads the parser; with N, each worker does and the main process only writes), CPU time of the process tree, peak "
+            "every model load (with one job the process loads the parser; with N, a Dask `LocalCluster` of N worker processes is started, "
+            "each worker loads the parser and the main process only writes), CPU time of the process tree, peak "
             "RSS summed over the process tree. Start-up is the same command on the first document alone; "
             "\"excluding start-up\" is the difference:"
         )
@@ -1090,6 +1210,32 @@ def report(res: Results, provisional: str | None = None) -> str:
                 "",
                 f"{len(r1['all_wall_s'])} interleaved run(s) each, best shown; all runs (wall s): "
                 + "; ".join(f"jobs {r['jobs']}: {', '.join(_f(x) for x in r['all_wall_s'])}" for r in jb["runs"]),
+            ]
+
+    if wr := S.get("writer"):
+        out += ["", "## The writer alone", ""]
+        out.append(
+            f"What the one writer of a parallel ingest does, without parsing: {wr['documents']} analysed documents "
+            f"({wr['sentences']:,} sentences, {wr['claims']:,} claims; {wr['wire_mb']} MB pickled, as they arrive from the workers) "
+            "unpickled, checked against the stored documents and stored in one transaction each into a fresh database; "
+            f"linking propositions, once at the end of a run, timed apart; best of {len(wr['runs'])} runs."
+        )
+        best = min(wr["runs"], key=lambda x: x["store"]["wall_s"])
+        out += [
+            "",
+            "| | wall s | CPU s | documents/s | claims/s |",
+            "|---|---:|---:|---:|---:|",
+            f"| store (unpickle, duplicate check, write) | {_f(best['store']['wall_s'], 2)} | {_f(best['store']['cpu_s'], 2)} | {_f(wr['docs_per_s'])} | {_f(wr['claims_per_s'])} |",
+            f"| link propositions (once per run) | {_f(best['link']['wall_s'], 2)} | {_f(best['link']['cpu_s'], 2)} | | |",
+            f"| both | {_f(best['store']['wall_s'] + best['link']['wall_s'], 2)} | | {_f(wr['docs_per_s_with_link'])} | |",
+        ]
+        if wr.get("ratio_to_ingest"):
+            ok = "met" if wr["ratio_to_ingest"] >= 20 else "**missed**"
+            out += [
+                "",
+                f"**Writer ÷ single-process ingest: {wr['ratio_to_ingest']}×** ({_f(wr['docs_per_s'])} against "
+                f"{_f(wr['ingest_docs_per_s'], 2)} documents/s; target ≥ 20×: {ok}): one SQLite writer keeps up with about "
+                f"{int(wr['ratio_to_ingest'])} single-process workers of this machine's speed (docs/scaling.md).",
             ]
 
     if rx := S.get("reextract"):
@@ -1227,108 +1373,3 @@ def main(s: Settings, provisional: str | None = None, json_path: Path | None = N
     if json_path:
         json_path.write_text(json.dumps(res.__dict__, indent=1, default=str), encoding="utf-8")
     return res
-
-
-# --- the command ----------------------------------------------------------------------------
-
-
-def _command() -> Any:
-    import click
-
-    @click.command(name="bench")
-    @click.option(
-        "--quick",
-        is_flag=True,
-        help="Small inputs (12 documents, 500 short ones, a 50,000-claim archive): a few minutes.",
-    )
-    @click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=str(ROOT / "docs" / "performance.md"),
-        show_default=True,
-        help="Where to write the report.",
-    )
-    @click.option(
-        "--corpus",
-        type=click.Path(exists=True, file_okay=False, path_type=Path),
-        help="Folder of .txt/.md texts (default: the PolNeAR dev articles in ../shared/eval, else generated).",
-    )
-    @click.option("--docs", type=int, help="Use only the first N corpus documents.")
-    @click.option(
-        "--repeats",
-        type=int,
-        help="Interleaved repeats of the throughput and --jobs runs (default 2; quick 1).",
-    )
-    @click.option(
-        "--jobs",
-        type=int,
-        default=2,
-        show_default=True,
-        help="Worker processes to compare with one.",
-    )
-    @click.option(
-        "--memory-docs",
-        type=int,
-        help="Short documents for the memory run (default 10,000; quick 500).",
-    )
-    @click.option(
-        "--synthetic",
-        type=int,
-        help="Claims in the synthetic archive (default 1,000,000; quick 50,000).",
-    )
-    @click.option(
-        "--archive",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Synthetic archive to reuse, or to create here and keep.",
-    )
-    @click.option(
-        "--requests",
-        type=int,
-        help="Timed requests per URL (default 10; quick 5; fewer for a URL slower than 10 s in all).",
-    )
-    @click.option(
-        "--only",
-        "sections",
-        multiple=True,
-        type=click.Choice(SECTIONS),
-        help="Run only these sections (repeatable).",
-    )
-    @click.option(
-        "--workdir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Keep the work files here (default: a temporary folder, removed).",
-    )
-    @click.option(
-        "--provisional",
-        help="A note printed at the top of the report (e.g. why the figures are noisy).",
-    )
-    @click.option(
-        "--json",
-        "json_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Also write the raw results as JSON.",
-    )
-    def bench_command(quick: bool, output: Path, corpus: Path | None, docs: int | None, repeats: int | None, jobs: int,
-                      memory_docs: int | None, synthetic: int | None, archive: Path | None, requests: int | None,
-                      sections: tuple[str, ...], workdir: Path | None, provisional: str | None, json_path: Path | None) -> None:  # fmt: skip
-        """Measure ingest throughput, parallel ingest, re-extraction, memory and Datasette latency; write the report."""
-        kw: dict[str, Any] = dict(output=output, corpus=corpus, docs=docs, repeats=repeats, jobs=jobs, memory_docs=memory_docs,
-                  synthetic=synthetic, archive=archive, requests=requests, sections=sections or None, workdir=workdir,
-                  log=lambda msg: click.echo(f"bench: {msg}", err=True))  # fmt: skip
-        s = (
-            Settings.quick_mode(**kw)
-            if quick
-            else Settings(**{k: v for k, v in kw.items() if v is not None})
-        )  # type: ignore[arg-type]
-        res = main(s, provisional, json_path)
-        click.echo(f"report written to {s.output} ({res.seconds:,.0f} s)")
-        if res.errors:
-            raise click.ClickException(
-                "sections failed: " + "; ".join(f"{k}: {v}" for k, v in res.errors.items())
-            )
-
-    return bench_command
-
-
-bench_command = _command()

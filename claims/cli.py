@@ -7,11 +7,12 @@ exit code. Any other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,7 +91,8 @@ def cli() -> None:
     type=click.IntRange(1),
     help="Refuse documents longer than this many characters (parsing takes about 2 minutes per million).",
 )
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Parser processes (one writer).")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes of a local Dask cluster (one writer, here).")
+@click.option("--scheduler", metavar="ADDRESS", help="Parse on the workers of this Dask scheduler (tcp://HOST:8786; docs/scaling.md); the writer stays here.")
 @handle_errors
 def ingest(
     paths: tuple[Path, ...],
@@ -103,6 +105,7 @@ def ingest(
     max_bytes: int,
     max_chars: int,
     jobs: int,
+    scheduler: str | None,
 ) -> None:
     """Parse documents (files or folders) and store their claims.
 
@@ -110,15 +113,16 @@ def ingest(
     matter; .json/.jsonl valid against schema/document.schema.json; .conllu.
     A document already stored (same normalised text) is skipped.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    if scheduler and jobs > 1:
+        raise click.UsageError("give --jobs (a local cluster) or --scheduler (a running one), not both")
     from .ingest import parse_date
     from .nlp import lite
     from .nlp.parse import stanza_models_present
 
+    parallel = jobs > 1 or scheduler is not None
     if parser in ("spacy", "conllu") or (parser == "auto" and not stanza_models_present()):
         # no stanza pipeline in this process: spaCy and stanza's data model without torch (2-6 s less)
-        lite.import_without_torch(spacy=jobs == 1 and parser != "conllu")
+        lite.import_without_torch(spacy=not parallel and parser != "conllu")
     from .pipeline import Ingest
 
     default_date = parse_date(date_, "--date") if date_ else None
@@ -126,16 +130,19 @@ def ingest(
     def announce(info: Any) -> None:
         click.echo(f"parser: {info.name} ({info.version})", err=True)
 
-    job = Ingest(db, parser=parser, source=source, title=title, aliases=aliases, on_parser=announce, jobs=jobs)
-    quiet = not sys.stderr.isatty()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        disable=quiet, transient=True,
-    ) as bar:
-        task = bar.add_task("ingesting", total=None)
-        result = job.run(
-            list(paths), date=default_date, max_bytes=max_bytes, max_chars=max_chars, progress=lambda _p: bar.advance(task)
+    job = Ingest(db, parser=parser, source=source, title=title, aliases=aliases, on_parser=announce, jobs=jobs, scheduler=scheduler)
+    try:
+        with progress_bar("ingesting") as bar:
+            result = job.run(
+                list(paths), date=default_date, max_bytes=max_bytes, max_chars=max_chars,
+                progress=lambda r: bar(len(r.stored) + len(r.duplicates), r.n_claims, len(r.problems)),
+            )
+    except KeyboardInterrupt:
+        click.echo(
+            f"interrupted: the documents finished so far are stored, none half-written; "
+            f"run the same command again to go on (stored documents are skipped) -> {db}", err=True,
         )
+        sys.exit(130)
     for p in result.problems:
         fix = f" (fix: {p.fix})" if p.fix else ""
         click.echo(f"error: {p.path}: {p.message}{fix}", err=True)
@@ -158,7 +165,8 @@ def reextract(db: str, aliases: str | None) -> None:
     from .pipeline import reextract as run
 
     _require_db(db)
-    result = run(db, aliases=aliases)
+    with progress_bar("re-extracting") as bar:
+        result = run(db, aliases=aliases, progress=lambda r, total: bar(r.n_documents, r.n_claims, len(r.problems), total))
     for p in result.problems:
         click.echo(f"error: {p.path}: {p.message}", err=True)
     click.echo(f"{result.n_documents} document(s) re-extracted: {result.n_claims} claims")
@@ -192,14 +200,11 @@ def export(db: str, fmt: str, output: Any) -> None:
 @handle_errors
 def serve(db: str, host: str, port: int, writable: bool) -> None:
     """Browse the claims in Datasette."""
-    import os
-
-    from .serve import datasette_args
+    from .serve import serve as run
 
     _require_db(db)
-    args = datasette_args(db, host=host, port=port, writable=writable)
     click.echo(f"Serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    os.execvp(args[0], args)
+    sys.exit(run(db, host=host, port=port, writable=writable))
 
 
 @cli.command()
@@ -227,6 +232,29 @@ def schema(write: bool) -> None:
         click.echo(text, nl=False)
 
 
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[..., None]]:
+    """A rich progress bar on stderr showing documents, claims and problems so far; nothing when stderr is not a terminal.
+
+    Yields ``update(documents, claims, problems)``.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(), disable=not sys.stderr.isatty(), transient=True, console=None,
+    ) as bar:
+        task = bar.add_task(label, total=None, counts="")
+
+        def update(
+            documents: int, claims: int | None = None, problems: int | None = None, total: int | None = None, label: str | None = None
+        ) -> None:
+            counts = "documents" + (f", {claims} claims" if claims is not None else "") + (f", {problems} problems" if problems is not None else "")
+            bar.update(task, completed=documents, total=total, counts=counts, description=label or bar.tasks[0].description)
+
+        yield update
+
+
 def _require_db(db: str) -> None:
     if not Path(db).is_file():
         raise ClaimsError("no such database", path=db, fix="run `claims ingest PATH --db " + db + "` first")
@@ -236,7 +264,7 @@ from .evaluation.cli import eval_command  # noqa: E402  (light: its heavy import
 
 cli.add_command(eval_command, "eval")
 
-from .bench import bench_command  # noqa: E402
+from .bench_cli import bench_command  # noqa: E402  (light: claims.bench is imported by the command)
 
 cli.add_command(bench_command, "bench")
 
@@ -247,6 +275,8 @@ cli.add_command(report_command, "report")
 cli.add_command(verify_command, "verify")
 cli.add_command(link_command, "link")
 
+
+main = cli  # the console script's entry point (`claims = claims.cli:cli`; `main` is the same group)
 
 if __name__ == "__main__":
     cli()

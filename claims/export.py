@@ -10,9 +10,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from . import model as m
+from . import resources
 from .store import engine_for
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "claim.schema.json"
+SCHEMA_PATH = resources.schema_path("claim.schema.json")
 
 
 def claim_schema() -> dict[str, Any]:

@@ -16,13 +16,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from . import resources
 from .errors import InputError, SchemaError
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -56,7 +56,6 @@ PARSE_SECONDS_PER_MILLION_CHARS = 120  # for the message only: measured with the
 DATE_MARKER = re.compile(r"\A\s*date\s*[:=]?\s*(\d{4}-\d{1,2}-\d{1,2})[ \t]*(?:\r?\n)?[ \t]*", re.I)
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 MD_TITLE = re.compile(r"\A\s*#\s+(.+?)\s*(?:\n|\Z)")
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
 
 class FrontMatterLoader(yaml.SafeLoader):
@@ -162,11 +161,8 @@ def decode(data: bytes, path: str) -> str:
         ) from None
 
 
-@lru_cache(maxsize=1)
 def document_schema() -> dict[str, Any]:
-    with open(SCHEMA_DIR / "document.schema.json", encoding="utf-8") as f:
-        schema: dict[str, Any] = json.load(f)
-    return schema
+    return resources.schema("document.schema.json")
 
 
 def from_mapping(obj: Any, path: str, fmt: str, default_date: str | None) -> SourceDocument:

@@ -7,13 +7,9 @@ in ``problems`` and never stops the others.
 
 from __future__ import annotations
 
+import itertools
 import logging
-import multiprocessing
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +19,7 @@ from sqlmodel import Session, select
 
 from . import __version__
 from . import model as m
+from .cluster import BATCH_CHARS, BATCH_DOCS, doc_batches
 from .errors import ClaimsError, InputError, ModelNotAvailable
 from .extract import claims_of, extractor_version
 from .extract.types import ClaimCandidate
@@ -151,98 +148,6 @@ def internal_error(path: str, stage: str, e: Exception) -> Problem:
     )
 
 
-_worker: dict[str, Any] = {}
-
-# Parallel ingest: small batches keep the workers evenly loaded to the end of a run and let the
-# writer start early (one batch of 32 over 84 documents left one worker idle for a third of it);
-# a few batches per worker in flight keep them busy while the writer stores, with bounded memory.
-PARALLEL_BATCH_DOCS = 4
-PARALLEL_BATCH_CHARS = 40_000
-IN_FLIGHT_PER_JOB = 3
-MAX_CRASHES_IN_A_ROW = 3
-# Test hook: a worker given a document with this file name exits at once, as if killed
-# (with CRASH_ONCE_ENV set to a path, only the first time: the path is created then).
-CRASH_ENV = "CLAIMS_TEST_WORKER_EXIT_ON"
-CRASH_ONCE_ENV = "CLAIMS_TEST_WORKER_EXIT_ONCE"
-CRASHED_FIX = (
-    "ingest it again on its own; if it crashes again it is too big or too unusual for the parser "
-    "(split it, see --max-chars) or the machine ran out of memory (use fewer --jobs)"
-)
-
-
-def _init_worker(parser_name: str, aliases: str | None) -> None:
-    _worker.update(name=parser_name, aliases=aliases, parser=None)
-
-
-def _worker_parser() -> Parser:
-    if _worker["parser"] is None:
-        _worker["parser"] = load_parser(_worker["name"])
-    parser: Parser = _worker["parser"]
-    return parser
-
-
-def _work(batch: list[SourceDocument]) -> list[Analysis | Problem]:
-    if crash := os.environ.get(CRASH_ENV):
-        _crash_hook(batch, crash)
-    return list(analyse_batch(batch, _worker_parser, _worker["aliases"]))
-
-
-def _crash_hook(batch: list[SourceDocument], name: str) -> None:
-    if any(Path(d.path.split(":", 1)[0]).name == name for d in batch):
-        once = os.environ.get(CRASH_ONCE_ENV)
-        if once:
-            if Path(once).exists():
-                return
-            Path(once).touch()
-        os._exit(70)
-
-
-def doc_batches(docs: Iterable[SourceDocument], max_docs: int, max_chars: int | None = None) -> Iterator[list[SourceDocument]]:
-    """Batches of at most ``max_docs`` documents and (unless one document is longer) ``max_chars`` characters."""
-    batch: list[SourceDocument] = []
-    chars = 0
-    for d in docs:
-        if batch and (len(batch) >= max_docs or (max_chars is not None and chars + len(d.text) > max_chars)):
-            yield batch
-            batch, chars = [], 0
-        batch.append(d)
-        chars += len(d.text)
-    if batch:
-        yield batch
-
-
-def _finished(future: Future[Any]) -> bool:
-    """Done with a result (not cancelled, not failed by the crash of a worker)."""
-    return future.done() and not future.cancelled() and future.exception() is None
-
-
-class _Workers:
-    """A spawned process pool that can be replaced when one of its processes dies."""
-
-    def __init__(self, jobs: int, parser_name: str, aliases: str | None):
-        from .nlp import lite
-
-        self.jobs = jobs
-        self.ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
-        # the initializer lives in a module that imports no stanza, so that a spaCy worker can skip torch
-        self.initargs = (parser_name != "stanza", f"{__name__}:_init_worker", parser_name, aliases)
-        self.initializer = lite.init_worker
-        self.pool = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=self.initializer, initargs=self.initargs)
-
-    def submit(self, batch: list[SourceDocument]) -> Future[list[Analysis | Problem]]:
-        return self.pool.submit(_work, batch)
-
-    def restart(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.pool = self._new()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 class Ingest:
     """One ingest run into one database."""
 
@@ -256,6 +161,7 @@ class Ingest:
         batch_size: int = 32,
         on_parser: Callable[[ParserInfo], None] | None = None,
         jobs: int = 1,
+        scheduler: str | None = None,
     ):
         self.engine = engine_for(db)
         self.parser_name = parser
@@ -266,6 +172,7 @@ class Ingest:
         self.on_parser = on_parser
         self._parser: Parser | None = None
         self.jobs = max(1, jobs)
+        self.scheduler = scheduler  # a Dask scheduler's address: parse on its workers
         self._announced = False
         self.version = extractor_version()
 
@@ -282,12 +189,13 @@ class Ingest:
         paths: list[Path],
         date: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[IngestResult], None] | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
     ) -> IngestResult:
+        """Store the documents under ``paths``; ``progress(result so far)`` after each document."""
         if self.parser_name == "stanza":
             # fail before anything is written when the parser asked for cannot run
-            if self.jobs > 1:
+            if self.jobs > 1 or self.scheduler is not None:
                 if not stanza_models_present():
                     raise ModelNotAvailable(
                         "stanza's English models are not installed",
@@ -317,14 +225,14 @@ class Ingest:
                 if isinstance(item, InputError):
                     self._record(result, _problem(item))
                     if progress:
-                        progress(item.path or "?")
+                        progress(result)
                     continue
                 with Session(self.engine) as s:
                     duplicate = item.content_hash in seen or has_document(s, item.content_hash)
                 if duplicate:
                     result.duplicates.append(item.path)
                     if progress:
-                        progress(item.path)
+                        progress(result)
                     continue
                 if self.parser_name == "conllu" and item.conllu is None:
                     self._record(result, Problem(item.path, "is not CoNLL-U, and --parser conllu reads only pre-parsed input", "give .conllu files, or use --parser auto", "InputError"))
@@ -338,7 +246,7 @@ class Ingest:
             except Exception as e:  # the document's transaction is rolled back; the others go on
                 self._record(result, internal_error(analysis.src.path, "storing", e))
             if progress:
-                progress(analysis.src.path)
+                progress(result)
         with Session(self.engine) as s:
             link_propositions(s)
             s.commit()
@@ -357,84 +265,34 @@ class Ingest:
         return result
 
     def _stream(self, docs: Iterator[SourceDocument], result: IngestResult) -> Iterator[Analysis]:
-        """Analyses in input order: in this process, or parsed by ``jobs`` worker processes.
+        """Analyses: in this process (one job), else from the workers of a Dask cluster in completion order.
 
-        A worker process that dies (killed, out of memory, a crash in the parser) loses the
-        batches in flight: their documents are parsed again one at a time in a fresh pool, and a
-        document that crashes a worker again is recorded as a problem. The others are stored.
+        The cluster is the one at ``scheduler``, or a LocalCluster of ``jobs`` processes started
+        here once there is a document to parse (see :mod:`claims.cluster` for what a dead worker,
+        Ctrl-C or a lost scheduler cost).
         """
-        if self.jobs <= 1:
+        if self.jobs <= 1 and self.scheduler is None:
             for batch in doc_batches(docs, self.batch_size):
                 yield from self._analyses(batch, result)
             return
-        workers = _Workers(self.jobs, resolve_parser_name(self.parser_name), self.aliases)
-        pending: deque[tuple[list[SourceDocument], Future[list[Analysis | Problem]]]] = deque()
-        try:
-            for batch in doc_batches(docs, min(self.batch_size, PARALLEL_BATCH_DOCS), PARALLEL_BATCH_CHARS):
-                pending.append((batch, workers.submit(batch)))
-                while len(pending) > IN_FLIGHT_PER_JOB * self.jobs:  # bounded: memory stays flat on big archives
-                    yield from self._settle(pending, workers, result)
-            while pending:
-                yield from self._settle(pending, workers, result)
-        finally:
-            workers.close()
+        from .cluster import Cluster, LostScheduler, analyse_distributed
 
-    def _settle(
-        self,
-        pending: deque[tuple[list[SourceDocument], Future[list[Analysis | Problem]]]],
-        workers: _Workers,
-        result: IngestResult,
-    ) -> Iterator[Analysis]:
-        """The oldest batch's analyses; after a worker crash, every batch in flight again, one document at a time."""
-        batch, future = pending.popleft()
-        try:
-            items = future.result()
-        except BrokenProcessPool:
-            in_flight = [(batch, future), *pending]
-            pending.clear()
-            lost = sum(len(b) for b, f in in_flight if not _finished(f))
-            log.warning(
-                "a parser process stopped unexpectedly (killed, out of memory or crashed): "
-                "parsing the %d document(s) it had in flight again, one at a time", lost
-            )
-            workers.restart()
-            crashes = 0
-            for b, f in in_flight:  # in input order
-                if _finished(f):  # done before the crash: nothing lost
-                    yield from self._collect(f.result(), result)
-                    continue
-                for d in b:
-                    alone = self._alone(d, workers)
-                    crashes = crashes + 1 if alone is None else 0
-                    if alone is None:
-                        if crashes >= MAX_CRASHES_IN_A_ROW:
-                            raise ClaimsError(
-                                f"the parser processes crashed on {crashes} documents in a row: stopped "
-                                "(the documents before them are stored)",
-                                path=d.path,
-                                fix="run again with --jobs 1 to see the error, or check the memory available",
-                            ) from None
-                        alone = [Problem(d.path, "crashed the parser process (it was killed, ran out of memory or crashed) and was not stored", CRASHED_FIX, "WorkerCrashed")]
-                    yield from self._collect(alone, result)
+        batches = doc_batches(docs, min(self.batch_size, BATCH_DOCS), BATCH_CHARS)
+        first = next(batches, None)
+        if first is None:
             return
-        except ClaimsError:
-            raise  # e.g. the parser's model is not installed: the run cannot go on
-        except Exception as e:  # a bug outside the per-document guards: the batch is lost, not the run
-            items = [internal_error(d.path, "parsing", e) for d in batch]
-        yield from self._collect(items, result)
-
-    def _alone(self, d: SourceDocument, workers: _Workers) -> list[Analysis | Problem] | None:
-        """One document in the pool on its own; None if it crashed a worker again."""
+        cluster = Cluster(resolve_parser_name(self.parser_name), self.aliases, scheduler=self.scheduler, jobs=self.jobs)
         try:
-            return workers.submit([d]).result()
-        except BrokenProcessPool:
-            log.warning("%s crashed a parser process again", d.path)
-            workers.restart()
-            return None
-        except ClaimsError:
-            raise
-        except Exception as e:
-            return [internal_error(d.path, "parsing", e)]
+            for items in analyse_distributed(itertools.chain([first], batches), cluster):
+                yield from self._collect(items, result)
+        except LostScheduler as e:
+            raise ClaimsError(
+                f"lost the Dask scheduler ({e}); {len(result.stored)} document(s) of this run are stored, none half-written",
+                path=self.scheduler or "local cluster",
+                fix="run the same command again when the scheduler is back: stored documents are skipped",
+            ) from None
+        finally:
+            cluster.close()
 
     def _collect(self, items: list[Analysis | Problem], result: IngestResult) -> Iterator[Analysis]:
         for item in items:
@@ -525,7 +383,9 @@ class ReextractResult:
     n_removed: int = 0  # claims no longer extracted
 
 
-def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
+def reextract(
+    db: str | Path, aliases: str | None = None, progress: Callable[[ReextractResult, int], None] | None = None
+) -> ReextractResult:
     """Re-run the extractors on the stored parses (after a lexicon or rule change): no parser needed.
 
     Each document is replaced in its own transaction; one that fails keeps its
@@ -545,6 +405,8 @@ def reextract(db: str | Path, aliases: str | None = None) -> ReextractResult:
         run_id = run.id
         doc_ids = list(s.exec(select(m.Document.id)))
     for doc_id in doc_ids:
+        if progress:
+            progress(result, len(doc_ids))
         with Session(engine) as s:
             doc = s.get(m.Document, doc_id)
             assert doc is not None

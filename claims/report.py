@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from . import __version__
+from . import __version__, resources
 from . import model as m
 from .compare import PropositionTimeline, QueryError, proposition_ids, timelines
 from .errors import ClaimsError
 from .propositions import LINKER_VERSION
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "report.schema.json"
+SCHEMA_PATH = resources.schema_path("report.schema.json")
 FORMATS = ("md", "html", "json", "prov", "claimreview")
 NS = "https://claims.example/id/"
 

@@ -166,8 +166,10 @@ def test_bench_quick_writes_a_report_with_every_section(tmp_path: Path) -> None:
     text = report.read_text(encoding="utf-8")
     for heading in (
         "## Machine",
+        "## Start-up",
         "## Ingest throughput",
         "## Parallel ingest",
+        "## The writer alone",
         "## Re-extraction",
         "## Memory over a long ingest",
         "## Datasette latency on a synthetic archive",
@@ -176,4 +178,5 @@ def test_bench_quick_writes_a_report_with_every_section(tmp_path: Path) -> None:
         assert heading in text, heading
     assert "failed" not in text
     assert "Ingest ÷ parser alone" in text and "2 jobs ÷ 1 job" in text and "p95" in text
+    assert "Writer ÷ single-process ingest" in text and "| `claims --help` |" in text
     assert "/claims/claims?_facet=certainty" in text

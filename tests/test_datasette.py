@@ -18,7 +18,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from claims.serve import DB_NAME, METADATA, TEMPLATES, datasette_args, served_path
+from claims.serve import DB_NAME, METADATA, TEMPLATES, datasette_args, served_as_claims
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -604,8 +604,12 @@ def test_serve_args_are_local_and_immutable(desk_db, tmp_path):
     # another file name is served as "claims", so metadata.yml applies to it
     other = tmp_path / "desk.db"
     other.write_bytes(desk_db.read_bytes())
-    link = Path(served_path(str(other)))
-    assert link.name == f"{DB_NAME}.db" and link.resolve() == other.resolve()
+    with served_as_claims(str(other)) as served:
+        link = Path(served)
+        assert link.name == f"{DB_NAME}.db" and link.resolve() == other.resolve()
+    assert not link.parent.exists()  # no /tmp/claims-serve-* left behind
+    with served_as_claims(str(desk_db)) as served:
+        assert served == str(desk_db)
 
 
 def test_serve_command_prints_the_url(desk_db, monkeypatch):
@@ -614,7 +618,15 @@ def test_serve_command_prints_the_url(desk_db, monkeypatch):
     from claims.cli import cli
 
     calls = []
-    monkeypatch.setattr("os.execvp", lambda exe, args: calls.append(args))
+
+    class Done:
+        def __init__(self, args):
+            calls.append(args)
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr("subprocess.Popen", Done)
     result = CliRunner().invoke(cli, ["serve", "--db", str(desk_db), "--port", "8124"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8124/" in result.output

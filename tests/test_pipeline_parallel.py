@@ -1,22 +1,31 @@
-"""`claims ingest --jobs N`: same results as one job, spaCy workers without torch, and a worker
-process that dies (killed, out of memory) costs at most the document that killed it."""
+"""`claims ingest --jobs N` / `--scheduler ADDRESS` on a real Dask LocalCluster (2 worker
+processes): same results as one job, spaCy workers without torch, and a worker process that
+dies (killed, out of memory) costs at most the document that killed it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import count, rows
+from test_faults import count_documents, half_written
 
 from claims.bench import generated_documents
-from claims.pipeline import CRASH_ENV, CRASH_ONCE_ENV, Ingest, doc_batches
+from claims.cluster import CRASH_ENV, CRASH_ONCE_ENV, doc_batches
+from claims.pipeline import Ingest
 
 CLAIMS_EXE = shutil.which("claims") or str(Path(sys.executable).with_name("claims"))
+DASK_EXE = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
 N_DOCS = 8
 CLAIM_COLUMNS = "d.path, c.start_char, c.end_char, c.text, c.predicate, c.polarity, c.certainty, c.source_text"
 
@@ -60,10 +69,12 @@ def test_two_jobs_store_what_one_job_stores(inputs, tmp_path, spacy_parser):
     assert result.ok, result.problems
     assert len(result.stored) == N_DOCS
     assert claims_of_db(tmp_path / "two.db") == claims_of_db(tmp_path / "one.db")
-    # stored in input order, as with one job
-    assert rows(tmp_path / "two.db", "select path from documents order by rowid") == rows(
-        tmp_path / "one.db", "select path from documents order by rowid"
+    # stored in completion order: the same documents, propositions linked as with one job
+    assert sorted(rows(tmp_path / "two.db", "select id, n_claims from documents")) == sorted(
+        rows(tmp_path / "one.db", "select id, n_claims from documents")
     )
+    link = "select c.text, p.key from claims c join propositions p on p.id = c.proposition_id order by c.text"
+    assert rows(tmp_path / "two.db", link) == rows(tmp_path / "one.db", link)
 
 
 def test_a_killed_worker_loses_only_the_document_that_killed_it(inputs, tmp_path):
@@ -76,10 +87,10 @@ def test_a_killed_worker_loses_only_the_document_that_killed_it(inputs, tmp_path
     proc = ingest_cli(folder, db, 2, **{CRASH_ENV: "crash.txt"})
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "a parser process stopped unexpectedly" in proc.stderr
+    assert "a worker stopped unexpectedly" in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, proc.stderr
-    assert errors[0].startswith(f"error: {crash}: crashed the parser process") and "(fix: " in errors[0]
+    assert errors[0].startswith(f"error: {crash}: crashed the worker parsing it twice") and "(fix: " in errors[0]
     assert proc.stdout.startswith(f"{N_DOCS - 1} document(s) stored, 0 already present, 1 failed;")
     stored = {Path(p).name for (p,) in rows(db, "select path from documents")}
     assert stored == {p.name for p in folder.iterdir()} - {"crash.txt"}
@@ -95,19 +106,20 @@ def test_a_worker_killed_once_loses_nothing(inputs, tmp_path):
     proc = ingest_cli(folder, db, 2, **{CRASH_ENV: victim.name, CRASH_ONCE_ENV: str(tmp_path / "crashed")})
     assert (tmp_path / "crashed").exists(), "the test hook did not fire"
     assert proc.returncode == 0, proc.stderr
-    assert "a parser process stopped unexpectedly" in proc.stderr
+    assert "a worker stopped unexpectedly" in proc.stderr
     assert count(db, "documents") == N_DOCS and count(db, "problems") == 0
 
 
 LIGHT_WORKER = """
 import json, sys
-from claims.nlp import lite
-lite.init_worker(True, "claims.pipeline:_init_worker", "spacy", None)
+from claims.cluster import plain
+from claims.worker import ParserPlugin
+plugin = ParserPlugin("spacy", None)
+plugin.setup()  # as a Dask worker does when the plugin is registered
 from claims.ingest import read_path
-from claims.pipeline import _work
 from pathlib import Path
 (doc,) = read_path(Path(sys.argv[1]))
-(a,) = _work([doc])
+(a,) = plugin.analyse([plain(doc)])
 out = {"torch": "torch" in sys.modules, "sentences": a.sentences, "claims": repr(a.candidates)}
 import stanza  # the rest of stanza still loads on demand, torch and all
 out["stanza"] = [stanza.__version__, hasattr(stanza, "Pipeline"), "torch" in sys.modules]
@@ -131,3 +143,107 @@ def test_a_spacy_worker_runs_without_torch_and_extracts_the_same(inputs, spacy_p
     assert [tuple(s) for s in out["sentences"]] == here.sentences
     assert out["claims"] == repr(here.candidates)
     assert out["stanza"][1:] == [True, True] and out["utils"] is True
+
+
+@contextlib.contextmanager
+def dask_cluster(tmp_path: Path, workers: int = 2) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`dask scheduler` and `dask worker ADDRESS --nworkers 2 --nthreads 1`, as docs/scaling.md runs them."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    log = (tmp_path / "dask.log").open("wb")
+    scheduler = subprocess.Popen([DASK_EXE, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], stdout=log, stderr=log)
+    worker = subprocess.Popen(
+        [DASK_EXE, "worker", address, "--nworkers", str(workers), "--nthreads", "1", "--no-dashboard", "--memory-limit", "0"],
+        stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address, scheduler
+    finally:
+        for proc in (worker, scheduler):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in (worker, scheduler):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_ingest_on_a_running_scheduler_and_a_lost_one(tmp_path, spacy_parser):
+    """`--scheduler ADDRESS`: the workers of a cluster started elsewhere, the writer here; a scheduler
+    that dies mid-run leaves whole documents and a clear message, and a resumed run completes."""
+    folder = tmp_path / "docs"
+    generated_documents(folder, 30, sentences=(4, 8), seed=7)
+    db = tmp_path / "remote.db"
+    with dask_cluster(tmp_path) as (address, scheduler):
+        proc = subprocess.Popen(
+            [CLAIMS_EXE, "ingest", str(folder), "--db", str(db), "--parser", "spacy", "--scheduler", address],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        wait_for_documents(db, 3, proc)
+        scheduler.kill()
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    assert "lost the Dask scheduler" in err and "run the same command again" in err
+    state = half_written(db)
+    assert 3 <= state["documents"] < 30 and state == {**state, "bad_documents": 0, "bad_sentences": 0, "orphan_claims": 0}
+    with dask_cluster(tmp_path) as (address, _scheduler):
+        again = Ingest(db, parser="spacy", scheduler=address).run([folder])
+    assert again.ok and len(again.duplicates) == state["documents"] and len(again.stored) == 30 - state["documents"]
+    one = Ingest(tmp_path / "one.db", parser="spacy")
+    one._parser = spacy_parser
+    assert one.run([folder]).ok
+    assert claims_of_db(db) == claims_of_db(tmp_path / "one.db")
+
+
+def test_ctrl_c_stops_between_documents_and_a_rerun_completes(tmp_path):
+    folder = tmp_path / "docs"
+    generated_documents(folder, 30, sentences=(4, 8), seed=7)
+    db = tmp_path / "claims.db"
+    proc = subprocess.Popen(
+        [CLAIMS_EXE, "ingest", str(folder), "--db", str(db), "--parser", "spacy", "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    wait_for_documents(db, 3, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the caller and its workers
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted: " in err
+    state = half_written(db)
+    assert 3 <= state["documents"] < 30 and state == {**state, "bad_documents": 0, "bad_sentences": 0, "orphan_claims": 0}
+    rerun = ingest_cli(folder, db, 2)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.startswith(f"{30 - state['documents']} document(s) stored, {state['documents']} already present, 0 failed")
+    assert half_written(db)["documents"] == 30
+
+
+def wait_for_documents(db: Path, n: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 180
+    while count_documents(db) < n:
+        assert proc.poll() is None, f"ingest ended before it could be stopped: {proc.communicate()}"
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no {n} documents committed within 180 s: {proc.communicate()}")
+        time.sleep(0.05)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, inputs):
+    proc = subprocess.run(
+        [CLAIMS_EXE, "ingest", str(inputs), "--db", str(tmp_path / "x.db"), "--parser", "spacy", "--scheduler", "tcp://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"},
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "tcp://127.0.0.1:9: cannot reach a Dask scheduler" in proc.stderr and "dask scheduler" in proc.stderr

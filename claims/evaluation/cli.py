@@ -25,6 +25,7 @@ def eval_command(data: str | None, output: str | None, only: tuple[str, ...], li
     from rich.console import Console
     from rich.table import Table
 
+    from ..cli import progress_bar
     from ..extract.lexicons import extractor_version
     from . import report
     from .corpora import data_dir
@@ -41,7 +42,15 @@ def eval_command(data: str | None, output: str | None, only: tuple[str, ...], li
         console.print(f"[bold]{name}[/bold] …")
         t = time.perf_counter()
         try:
-            section = EVALUATORS[name](root, limit=limit, use_cache=not no_cache)
+            with progress_bar(f"{name}: parsing") as bar:
+                parsed = 0
+
+                def step(n: int) -> None:
+                    nonlocal parsed
+                    parsed += n
+                    bar(parsed)
+
+                section = EVALUATORS[name](root, limit=limit, use_cache=not no_cache, progress=step)
         except MissingData as e:
             skipped.append(f"{name}: {e}")
             console.print(f"  skipped: {e}")

@@ -211,11 +211,3 @@ def complete() -> None:
         spec = package.__spec__
         assert spec is not None and spec.loader is not None
         spec.loader.exec_module(package)
-
-
-def init_worker(torch_free: bool, target: str, *args: Any) -> None:
-    """Pool initializer: the light imports first (when asked), then ``target`` ('module:function')."""
-    if torch_free:
-        import_without_torch(spacy=True)
-    module, _, function = target.partition(":")
-    getattr(importlib.import_module(module), function)(*args)
