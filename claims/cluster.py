@@ -163,9 +163,12 @@ def analyse_distributed(
     """Each finished batch's analyses and problems, in completion order.
 
     At most ``IN_FLIGHT_PER_THREAD`` batches per worker thread are submitted at a time. A batch
-    whose worker died is sent again one document at a time; a document whose worker died
-    again becomes a problem. :class:`LostScheduler` when the scheduler goes away.
+    whose worker died is sent again one document at a time, each alone on the cluster (once the
+    batches in flight are done, nothing else is submitted beside it), so that a worker dying then
+    is that document's doing and not a neighbour's: a document whose worker died again becomes a
+    problem. :class:`LostScheduler` when the scheduler goes away.
     """
+    from collections import deque
     from concurrent.futures import CancelledError
 
     from distributed import as_completed
@@ -180,6 +183,7 @@ def analyse_distributed(
     if not client.scheduler_info().get("workers"):
         log.warning("no worker is connected to the scheduler yet: the documents wait for one (start `dask worker ADDRESS`)")
     todo = iter(batches)
+    suspects: deque[SourceDocument] = deque()  # documents of a batch whose worker died, to retry alone
     in_flight: dict[Any, tuple[list[SourceDocument], bool]] = {}
     done = as_completed(loop=client.loop)
     crashes = 0
@@ -190,6 +194,10 @@ def analyse_distributed(
         done.add(f)
 
     def fill() -> None:
+        if suspects:  # one at a time, with nothing beside it: wait for the cluster to drain
+            if not in_flight:
+                submit([suspects.popleft()], True)
+            return
         limit = IN_FLIGHT_PER_THREAD * cluster.threads()  # workers may join or leave during the run
         while sum(1 for _b, alone in in_flight.values() if not alone) < limit:
             batch = next(todo, None)
@@ -211,8 +219,7 @@ def analyse_distributed(
                         "a worker stopped unexpectedly (killed, out of memory or crashed): "
                         "parsing its %d document(s) again, one at a time", len(batch)
                     )
-                    for d in batch:
-                        submit([d], True)
+                    suspects.extend(batch)
                     fill()
                     continue
                 (d,) = batch
