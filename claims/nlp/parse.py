@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -77,14 +78,44 @@ class StanzaParser:
                     fix="run `claims setup` on a machine that can reach stanza's model hub, or use --parser spacy",
                 ) from None
             raise
-        self.info = ParserInfo("stanza", f"stanza {stanza.__version__}")
+        self.info = ParserInfo("stanza", f"stanza {stanza.__version__}; segments {SEGMENT_VERSION}")
 
     def parse(self, texts: Iterable[str]) -> Iterator[Document]:
+        """Each text cut at its standalone lines (:func:`claims.nlp.segment.segments`: stanza's
+        tokenizer would glue a title or dateline to the first sentence), the pieces of all texts
+        parsed in one batch, each text's pieces joined back with offsets into the text."""
         import stanza
 
-        docs = [stanza.Document([], text=t) for t in texts]
-        if docs:
-            yield from self.nlp(docs)
+        texts = list(texts)
+        pieces = [(i, lo, hi) for i, t in enumerate(texts) for lo, hi in segments(t)]
+        if not pieces:
+            return
+        done = self.nlp([stanza.Document([], text=texts[i][lo:hi]) for i, lo, hi in pieces])
+        for i, group in groupby(zip(pieces, done, strict=True), key=lambda pd: pd[0][0]):
+            yield join_documents(texts[i], [(lo, doc) for (_, lo, _), doc in group])
+
+
+OFFSET_MISC = re.compile(r"(start_char|end_char)=(\d+)")
+
+
+def join_documents(text: str, parts: list[tuple[int, Document]]) -> Document:
+    """One Document over ``text`` from Documents of its pieces, each given with the offset where
+    its piece starts: every token's and word's offsets are shifted to index ``text``."""
+    from stanza.models.common.doc import Document
+
+    if len(parts) == 1 and parts[0][0] == 0 and parts[0][1].text == text:
+        return parts[0][1]
+    sentences: list[list[dict[str, Any]]] = []
+    for offset, doc in parts:
+        for sent in doc.to_dict():
+            for entry in sent:
+                for key in ("start_char", "end_char"):
+                    if entry.get(key) is not None:
+                        entry[key] = int(entry[key]) + offset
+                if entry.get("misc") and offset:
+                    entry["misc"] = OFFSET_MISC.sub(lambda m: f"{m.group(1)}={int(m.group(2)) + offset}", entry["misc"])
+            sentences.append(sent)
+    return Document(sentences, text=text)
 
 
 def split_text(text: str, size: int) -> list[str]:

@@ -5,7 +5,7 @@ October 7, ..." as one sentence, so one stored sentence (and one claim) holds a 
 the first statement. :func:`forced_starts` gives the offsets where a sentence must begin because
 the line before ends a standalone line; both parsers start a sentence there
 (:mod:`claims.nlp.parse`). It never splits wrapped prose: a line that ends mid-sentence and whose
-next line goes on in lowercase, or a line that is neither short nor title-cased, stays joined.
+next line goes on in lowercase, or a line that is not title-cased, stays joined.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ TERMINAL = frozenset(".?!…")
 CONTINUES = frozenset(",;:-–—/&(+=")
 # Closers looked through to find a line's last real character ("... said.\u201d").
 CLOSERS = "\"'”’»)]}*_"
-# At most this many words is a short line (a byline, a date, a label), title-cased or not.
-SHORT_WORDS = 4
 # Share of capitalised words (function words aside) that makes a line title-cased.
 TITLE_SHARE = 0.75
 # Words a title leaves lowercase ("Options for Congress", "Israel and Hamas").
@@ -49,8 +47,9 @@ def title_cased(line: str) -> bool:
 
 def stands_alone(line: str, next_line: str | None) -> bool:
     """The line is a segment of its own: no terminal punctuation, nothing says it goes on, and it
-    is followed by a blank line or the end, or by a line that does not go on in lowercase while
-    it is short or title-cased."""
+    is followed by a blank line or the end, or it is title-cased (a title, byline or date) and the
+    next line does not go on in lowercase. A line of prose that breaks before a capital ("... in\n
+    Iraq and Syria") is not title-cased, so it stays joined."""
     body = line.strip()
     if not body:
         return False
@@ -62,7 +61,7 @@ def stands_alone(line: str, next_line: str | None) -> bool:
     first = next_line.lstrip()[:1]
     if first.islower():
         return False  # wrapped prose: the sentence goes on
-    return len(WORD.findall(body)) <= SHORT_WORDS or title_cased(body)
+    return title_cased(body)
 
 
 def forced_starts(text: str) -> list[int]:
@@ -75,7 +74,7 @@ def forced_starts(text: str) -> list[int]:
         lines.append((m.start(), m.group()))
     starts: list[int] = []
     pending = False  # the last non-blank line stood alone
-    ended = True  # the last non-blank line ended a sentence (or there was none)
+    ended = False  # the last non-blank line ended a sentence
     for i, (at, line) in enumerate(lines):
         body = line.strip()
         if not body:
