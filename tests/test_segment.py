@@ -71,6 +71,7 @@ def test_a_line_that_goes_on_is_not_alone():
     assert forced_starts("GEN. RYDER:\nGood afternoon, everyone.\n") == []
     assert forced_starts("The following units, namely\nAlpha Company, Bravo Company,\nCharlie.\n") == []
     assert forced_starts("It ended.\nThe next sentence began.\n") == []
+    assert forced_starts("He said the rate is 51 percent.\u201c\n\nWhen PolitiFact examined it, it was not.") == []
     assert not stands_alone("The attacks continued in\n", "Iraq and Syria.\n")
     assert not stands_alone("the attacks continued\n", "and then they stopped.\n")
 

@@ -20,7 +20,7 @@ TERMINAL = frozenset(".?!…")
 # ... one ending in these goes on into the next line ("The report found:", "Iraq,", "and -").
 CONTINUES = frozenset(",;:-–—/&(+=")
 # Closers looked through to find a line's last real character ("... said.\u201d").
-CLOSERS = "\"'”’»)]}*_"
+CLOSERS = "\"'”’»“‘«)]}*_"  # opening quotes too: texts put them where closers belong
 # Share of capitalised words (function words aside) that makes a line title-cased.
 TITLE_SHARE = 0.75
 # Words a title leaves lowercase ("Options for Congress", "Israel and Hamas").
