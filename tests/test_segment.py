@@ -66,6 +66,28 @@ def test_wrapped_prose_is_never_cut():
     assert forced_starts(wrapped) == []
 
 
+def test_prose_wrapped_before_names_is_never_cut():
+    # title-cased fragments of wrapped prose ("Ted Cruz and Marco") are full lines: the next
+    # line's first word did not fit, which is why the line was broken
+    import textwrap
+
+    prose = (
+        "As for the others, Ted Cruz and Marco Rubio, as well as Mike Huckabee and Chris Christie in "
+        "the earlier debate, said the National Rifle Association (NRA) poses no threat to the U.S. "
+        "Secretary of State Antony Blinken and Secretary of Defense Lloyd Austin Met Officials in "
+        "Amman. They spoke to Reporters."
+    )
+    for width in (30, 40, 50, 60, 72):
+        assert forced_starts(textwrap.fill(prose, width)) == [], width
+
+
+def test_a_heading_over_prose_in_one_block_stands_alone():
+    text = "Sahar Khoga, 52\nKhoga, a Saudi woman, had worked at the clinic for ten years before it closed.\n"
+    assert starting(text) == ["Khoga, a Saudi woman"]
+    # a heading line ending in a function word goes on ("... Huckabee and")
+    assert not stands_alone("Ted Cruz and Mike Huckabee and\n", "Chris Christie said so.\n")
+
+
 def test_a_line_that_goes_on_is_not_alone():
     # a colon, comma or dash says the line continues; terminal punctuation is the parser's split
     assert forced_starts("GEN. RYDER:\nGood afternoon, everyone.\n") == []

@@ -45,23 +45,38 @@ def title_cased(line: str) -> bool:
     return sum(1 for w in words if w[0].isupper()) / len(words) >= TITLE_SHARE
 
 
-def stands_alone(line: str, next_line: str | None) -> bool:
-    """The line is a segment of its own: no terminal punctuation, nothing says it goes on, and it
-    is followed by a blank line or the end, or it is title-cased (a title, byline or date) and the
-    next line does not go on in lowercase. A line of prose that breaks before a capital ("... in\n
-    Iraq and Syria") is not title-cased, so it stays joined."""
+def _full(line: str, next_line: str, width: int) -> bool:
+    """The next line's first word would not have fitted on this line within the block's width:
+    the break is where a wrapping program put it (greedy wrapping breaks only such lines)."""
+    word = next_line.split()[0] if next_line.split() else ""
+    return len(line.rstrip()) + 1 + len(word) > width
+
+
+def stands_alone(line: str, next_line: str | None, width: int | None = None, next_alone: bool = False) -> bool:
+    """The line is a segment of its own: no terminal punctuation, nothing says it goes on (a comma,
+    colon or dash, a last word such as "and" or "of"), and it is followed by a blank line or the
+    end, or it is title-cased (a title, byline or date), the next line does not go on in lowercase,
+    and either the next line stands alone too (a title over its dateline) or this line is not full
+    (``width``, the longest line of its block: wrapped prose breaks only lines that are full). A
+    line of prose that breaks before a capital ("... in\nIraq and Syria") is not title-cased, or
+    is full, so it stays joined."""
     body = line.strip()
     if not body:
         return False
     last = _last_char(body)
     if last in TERMINAL or last in CONTINUES:
         return False
+    words = WORD.findall(body)
+    if words and words[-1] in TITLE_FUNCTION_WORDS:
+        return False  # "... Mike Huckabee and": the sentence goes on
     if next_line is None or not next_line.strip():
         return True
     first = next_line.lstrip()[:1]
     if first.islower():
         return False  # wrapped prose: the sentence goes on
-    return title_cased(body)
+    if not title_cased(body):
+        return False
+    return next_alone or width is None or not _full(line, next_line, width)
 
 
 def forced_starts(text: str) -> list[int]:
@@ -72,6 +87,22 @@ def forced_starts(text: str) -> list[int]:
         if m.start() == len(text) and not m.group():
             break
         lines.append((m.start(), m.group()))
+    # the width of each line's block (the run of non-blank lines it is in)
+    width = [0] * len(lines)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j][1].strip():
+            j += 1
+        w = max((len(lines[k][1].rstrip()) for k in range(i, j)), default=0)
+        for k in range(i, j):
+            width[k] = w
+        i = j + 1 if j == i else j
+    # from the last line back: whether each line stands alone (it may depend on the next one)
+    alone = [False] * len(lines)
+    for i in range(len(lines) - 1, -1, -1):
+        nxt = lines[i + 1][1] if i + 1 < len(lines) else None
+        alone[i] = stands_alone(lines[i][1], nxt, width[i], i + 1 < len(lines) and alone[i + 1])
     starts: list[int] = []
     pending = False  # the last non-blank line stood alone
     ended = False  # the last non-blank line ended a sentence
@@ -79,12 +110,11 @@ def forced_starts(text: str) -> list[int]:
         body = line.strip()
         if not body:
             continue
-        nxt = lines[i + 1][1] if i + 1 < len(lines) else None
-        alone = stands_alone(line, nxt)
+        begin = at + len(line) - len(line.lstrip())
         # a standalone line after a finished sentence starts one too ("... 2024.\nNext Steps\n")
-        if (pending or (alone and ended)) and at + len(line) - len(line.lstrip()) > 0:
-            starts.append(at + len(line) - len(line.lstrip()))
-        pending = alone
+        if (pending or (alone[i] and ended)) and begin > 0:
+            starts.append(begin)
+        pending = alone[i]
         ended = _last_char(body) in TERMINAL
     return starts
 
