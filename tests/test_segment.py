@@ -47,7 +47,7 @@ def test_every_forced_start_is_the_first_character_of_a_line():
 def test_segments_cover_the_text_end_to_end():
     pieces = segments(CRS)
     assert pieces[0][0] == 0 and pieces[-1][1] == len(CRS)
-    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False))
     assert "".join(CRS[a:b] for a, b in pieces) == CRS
     assert CRS[pieces[0][0] : pieces[0][1]].strip().endswith("for Congress")
     assert segments("") == [(0, 0)]
@@ -161,3 +161,7 @@ def test_spacy_never_glues_a_title_or_dateline_to_the_first_sentence(spacy_parse
     # wrapped prose keeps its sentence across the line break
     wrapped = "The attacks were carried out by militia groups in\nIraq and Syria since October.\n"
     assert [s.text for s in next(spacy_parser.parse([wrapped])).sentences] == [wrapped.strip()]
+
+
+def test_offsets_in_a_misc_field_move_with_their_piece():
+    assert parse._shift_misc("SpaceAfter=No|start_char=3|end_char=9", 100) == "SpaceAfter=No|start_char=103|end_char=109"

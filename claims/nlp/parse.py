@@ -98,6 +98,11 @@ class StanzaParser:
 OFFSET_MISC = re.compile(r"(start_char|end_char)=(\d+)")
 
 
+def _shift_misc(misc: str, offset: int) -> str:
+    """``start_char=N|end_char=M`` in a CoNLL-U MISC field moved on by ``offset``."""
+    return OFFSET_MISC.sub(lambda m: f"{m.group(1)}={int(m.group(2)) + offset}", misc)
+
+
 def join_documents(text: str, parts: list[tuple[int, Document]]) -> Document:
     """One Document over ``text`` from Documents of its pieces, each given with the offset where
     its piece starts: every token's and word's offsets are shifted to index ``text``."""
@@ -113,7 +118,7 @@ def join_documents(text: str, parts: list[tuple[int, Document]]) -> Document:
                     if entry.get(key) is not None:
                         entry[key] = int(entry[key]) + offset
                 if entry.get("misc") and offset:
-                    entry["misc"] = OFFSET_MISC.sub(lambda m: f"{m.group(1)}={int(m.group(2)) + offset}", entry["misc"])
+                    entry["misc"] = _shift_misc(entry["misc"], offset)
             sentences.append(sent)
     return Document(sentences, text=text)
 
