@@ -431,6 +431,9 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             params,
         ):
             entities[cid].append((lo, hi, canonical))
+    for c in claims:
+        years[c.id] |= stated_years(c.text)
+    context = paragraph_years(conn, [c for c in claims if not years[c.id]])
     return {
         c.id: ClaimView(
             id=c.id,
@@ -442,11 +445,48 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens=tokens.get(c.sentence_id, []),
             masked=sorted(masked[c.id]),
             entities=sorted(entities[c.id]),
-            years=frozenset(years[c.id] | stated_years(c.text)),
+            years=frozenset(years[c.id] or context.get(c.id, ())),
             times=sorted(times[c.id]),
         )
         for c in claims
     }
+
+
+# how far back in its paragraph a claim without a year of its own looks for its time scope
+CONTEXT_CHARS = 1500
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
+
+
+def paragraph_years(conn: Any, claims: Sequence[Any]) -> dict[str, set[str]]:
+    """The time scope a claim states no year for, from its paragraph: the years of the nearest earlier sentence there that states one.
+
+    Reports set the period once and elaborate under it: "FY2024 packages are being funded via
+    $28.8 billion. Division B includes $13.41 billion to replenish DOD stocks" (FY2024), "... since
+    Russia launched its invasion on February 24, 2022. Since then, the United States has committed
+    more than $52 billion" (2022). Text before the claim in its own sentence counts too; nothing is
+    read across a blank line (a paragraph break).
+    """
+    out: dict[str, set[str]] = {}
+    for chunk in _chunks(list(claims)):
+        sids = sorted({c.sentence_id for c in chunk})
+        docs = dict(conn.exec_driver_sql(f"SELECT id, document_id FROM sentences WHERE id IN ({_marks(sids)})", tuple(sids)).all())
+        for c in chunk:
+            doc = docs.get(c.sentence_id)
+            if doc is None or c.start_char <= 0:
+                continue
+            lo = max(0, c.start_char - CONTEXT_CHARS)
+            row = conn.exec_driver_sql("SELECT substr(text, ?, ?) FROM documents WHERE id = ?", (lo + 1, c.start_char - lo, doc)).first()
+            if not row or not row[0]:
+                continue
+            before = PARAGRAPH_BREAK.split(row[0])[-1]
+            # sentences of the paragraph before the claim, nearest first (the claim's own sentence's start included)
+            for piece in reversed(SENTENCE_END.split(before)):
+                found = stated_years(piece)
+                if found:
+                    out[c.id] = found
+                    break
+    return out
 
 
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -817,6 +857,56 @@ def _linked_rows(conn: Any, ids: Iterable[str]) -> list[_Linked]:
     return found
 
 
+def document_of(claim_id: str) -> str:
+    """A claim's document id (claim ids are ``<document>:<sentence>:<word>``)."""
+    return claim_id.rsplit(":", 2)[0]
+
+
+# members of a proposition read to check a new claim's time scope against all of them
+SCOPE_MEMBERS = 50
+
+
+class _Scopes:
+    """The time scopes of each proposition's claims, so a claim joins a proposition only if its years agree with every member's.
+
+    Linking compares a claim with one earlier claim; without this, a chain of close pairs
+    (FY2022 appropriations ~ an FY2024 request ~ FY2024 appropriations) would put claims into
+    one proposition that structure keeps apart when compared directly. Members linked before
+    this run are read once per proposition (the latest SCOPE_MEMBERS, ix_claims_proposition_date).
+    """
+
+    def __init__(self, s: Session, views: dict[str, ClaimView]):
+        self.s, self.views = s, views
+        self.years: dict[int, list[frozenset[str]]] = {}
+
+    def _load(self, pid: int) -> list[frozenset[str]]:
+        if pid not in self.years:
+            conn = self.s.connection()
+            rows = [
+                _Linked(*r)
+                for r in conn.exec_driver_sql(
+                    f"SELECT {_LINKED_COLUMNS} FROM claims WHERE proposition_id = ? ORDER BY doc_date DESC LIMIT ?", (pid, SCOPE_MEMBERS)
+                )
+            ]
+            missing = [r for r in rows if r.id not in self.views]
+            if missing:
+                self.views |= claim_views(self.s, missing)
+            self.years[pid] = [self.views[r.id].years for r in rows]
+        return self.years[pid]
+
+    def conflict(self, view: ClaimView, pid: int) -> str | None:
+        """Why ``view`` cannot join proposition ``pid`` (a member's time scope shares no year with it), or None."""
+        if not view.years:
+            return None
+        for years in self._load(pid):
+            if years and not years & view.years:
+                return f"time scope differs from a member's ({', '.join(sorted(view.years))} / {', '.join(sorted(years))})"
+        return None
+
+    def add(self, view: ClaimView, pid: int) -> None:
+        self._load(pid).append(view.years)
+
+
 def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False, semantic: bool = True, embedder: Embedder | None = None) -> int:
     """Give every unlinked claim a proposition; returns how many claims were linked.
 
@@ -881,6 +971,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
             for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
                 by_key[key] = pid
         out = _LinkWriter(s)
+        scopes = _Scopes(s, views)
         for claim in unlinked:
             view = views[claim.id]
             pin = pins.get(claim.id)
@@ -900,6 +991,9 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     score, method, reason = similarity(view, views[other.id])
                     if score > best[0] and semantic and not rule_allowed(view, views[other.id]):
                         continue
+                    if score >= threshold and score > best[0] and semantic and other.proposition_id is not None:
+                        if scopes.conflict(view, _resolve(other.proposition_id, redirects)):
+                            continue
                     if score > best[0]:
                         best = (score, method, reason, other)
                         if score >= 1.0:
@@ -908,9 +1002,13 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     # of the nearest claims that structure allows, one of the same event first, then the closest
                     accepted: list[tuple[bool, float, str, _Linked]] = []
                     for cosine, other in nearest.get(claim.id, []):
-                        if other.sentence_id == claim.sentence_id or other.proposition_id is None:
-                            continue
+                        if other.proposition_id is None or document_of(other.id) == document_of(claim.id):
+                            continue  # by meaning only across documents: within one, other words state another thing
                         ok, score, reason = semantic_decision(view, views[other.id], cosine)
+                        if ok:
+                            clash = scopes.conflict(view, _resolve(other.proposition_id, redirects))
+                            if clash:
+                                ok, reason = False, clash
                         if ok:
                             accepted.append((view.features.event == views[other.id].features.event, score, reason, other))
                         elif score > best[0] and best[3] is None:
@@ -943,6 +1041,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                 pid = _resolve(pid_found, redirects)
                 out.record(claim, pid, "new", 1.0 if match is None else score, why, None)
             touched.add(pid)
+            scopes.add(view, pid)
             pool[claim.predicate].append(claim)
         out.flush()
     s.expire_all()  # ORM objects the caller holds see the new proposition ids

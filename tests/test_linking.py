@@ -277,3 +277,36 @@ def test_linking_set_semantic_beats_rule_only() -> None:
     assert sem["reworded"][0] > rule["reworded"][0] and sem["verbatim"][0] == sem["verbatim"][1]
     right, n = sem["labels"]
     assert right / n >= 0.85
+
+
+def test_a_claim_without_a_year_takes_its_paragraphs_time_scope() -> None:
+    """'Since then' and an elaboration under 'FY2024 packages ...' are scoped by the sentence before them, not across a paragraph break."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import create_engine
+
+    from claims.propositions import paragraph_years
+
+    text = (
+        "Aid grew after the invasion on February 24, 2022. Since then, the United States has committed $52 billion.\n\n"
+        "FY2024 packages are funded via $28.8 billion. Division B includes $13.41 billion to replenish stocks.\n\n"
+        "Division B includes $13.41 billion to replenish stocks."
+    )
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE documents (id TEXT, text TEXT)")
+        conn.exec_driver_sql("CREATE TABLE sentences (id TEXT, document_id TEXT)")
+        conn.exec_driver_sql("INSERT INTO documents VALUES ('d', ?)", (text,))
+        conn.exec_driver_sql("INSERT INTO sentences VALUES ('d:1', 'd'), ('d:3', 'd'), ('d:4', 'd')")
+
+        def claim(cid: str, sid: str, words: str, nth: int = 0) -> SimpleNamespace:
+            at = -1
+            for _ in range(nth + 1):
+                at = text.index(words, at + 1)
+            return SimpleNamespace(id=cid, sentence_id=sid, start_char=at, end_char=at + len(words))
+
+        got = paragraph_years(
+            conn,
+            [claim("since", "d:1", "the United States has committed"), claim("div", "d:3", "Division B includes"), claim("alone", "d:4", "Division B includes", 1)],
+        )
+    assert got == {"since": {"2022"}, "div": {"2024"}}  # the last paragraph states no year before the claim
