@@ -793,24 +793,51 @@ def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | N
     return out
 
 
-def _archive_vectors(conn: Any, exclude: set[str], model: str) -> tuple[list[str], Any]:
-    """The vector index: ids and float16 vectors of every linked claim, read from claim_vectors in one pass."""
+# candidates by meaning from the archive, per canonical entity of a new claim: its latest claims
+ENTITY_BLOCK = 2000
+
+
+def _archive_vectors(conn: Any, rows: Sequence[_Linked], blocks: set[str], exclude: set[str], model: str) -> tuple[list[str], Any]:
+    """The part of the vector index a run's new claims can link to, read from claim_vectors (not the whole index).
+
+    Structure only lets claims link that share a canonical entity (when both name one) and
+    holds claims of another event to a far higher closeness, so the candidates are the latest
+    ENTITY_BLOCK linked claims of each entity the new claims name (ix_claim_entities_entity_id,
+    most recently ingested first) and the latest BLOCK_SIZE of each of their predicates and
+    event words (the rule linker's pools). Cost grows with the entities and predicates a run
+    touches, not with the archive.
+    """
     import numpy as np
 
     from .embed import DTYPE
 
-    ids: list[str] = []
+    ids = sorted({c.id for c in rows})
+    entity_ids: set[int] = set()
+    for chunk in _chunks(ids):
+        entity_ids |= {e for (e,) in conn.exec_driver_sql(f"SELECT DISTINCT entity_id FROM claim_entities WHERE claim_id IN ({_marks(chunk)})", tuple(chunk))}
+    wanted = set(blocks)
+    for e in sorted(entity_ids):
+        wanted |= {
+            cid
+            for (cid,) in conn.exec_driver_sql(
+                "SELECT claim_id FROM claim_entities INDEXED BY ix_claim_entities_entity_id WHERE entity_id = ? ORDER BY rowid DESC LIMIT ?",
+                (e, ENTITY_BLOCK),
+            )
+        }
+    wanted -= exclude | set(ids)
+    found: list[str] = []
     blobs: list[bytes] = []
-    for cid, blob in conn.exec_driver_sql(
-        "SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id WHERE c.proposition_id IS NOT NULL AND v.model = ?",
-        (model,),
-    ):
-        if cid not in exclude:
-            ids.append(cid)
+    for chunk in _chunks(sorted(wanted)):
+        for cid, blob in conn.exec_driver_sql(
+            f"SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id "
+            f"WHERE v.claim_id IN ({_marks(chunk)}) AND c.proposition_id IS NOT NULL AND v.model = ?",
+            (*chunk, model),
+        ):
+            found.append(cid)
             blobs.append(blob)
-    if not ids:
+    if not found:
         return [], np.zeros((0, 0), dtype=DTYPE)
-    return ids, np.frombuffer(b"".join(blobs), dtype=DTYPE).reshape(len(ids), -1)
+    return found, np.frombuffer(b"".join(blobs), dtype=DTYPE).reshape(len(found), -1)
 
 
 def _nearest(
@@ -955,7 +982,11 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
 
             # the index is read whole but only as vectors; views are built for the nearest claims alone
             vectors = claim_vectors(conn, {c.id: views[c.id] for c in unlinked}, embedder)
-            archive_ids, archive = _archive_vectors(conn, split_claims, MODEL_VERSION)
+            # the event words of light-verb claims ("carried out attacks" → attack) block like predicates
+            blocks = {c.id for cs in pool.values() for c in cs}
+            for ev in sorted({views[c.id].features.event for c in unlinked} - set(pool) - {""}):
+                blocks |= {c.id for c in _pool(conn, ev)}
+            archive_ids, archive = _archive_vectors(conn, unlinked, blocks, split_claims, MODEL_VERSION)
             found = _nearest([c for c in unlinked if c.id not in split_claims], vectors, archive_ids, archive)
             known = {c.id: c for c in unlinked} | {c.id: c for cs in pool.values() for c in cs}
             known |= {c.id: c for c in _linked_rows(conn, {cid for hits in found.values() for _, cid in hits} - set(known))}
