@@ -465,27 +465,31 @@ def paragraph_years(conn: Any, claims: Sequence[Any]) -> dict[str, set[str]]:
     $28.8 billion. Division B includes $13.41 billion to replenish DOD stocks" (FY2024), "... since
     Russia launched its invasion on February 24, 2022. Since then, the United States has committed
     more than $52 billion" (2022). Text before the claim in its own sentence counts too; nothing is
-    read across a blank line (a paragraph break).
+    read across a blank line (a paragraph break). One query per 500 sentences.
     """
     out: dict[str, set[str]] = {}
-    for chunk in _chunks(list(claims)):
-        sids = sorted({c.sentence_id for c in chunk})
-        docs = dict(conn.exec_driver_sql(f"SELECT id, document_id FROM sentences WHERE id IN ({_marks(sids)})", tuple(sids)).all())
-        for c in chunk:
-            doc = docs.get(c.sentence_id)
-            if doc is None or c.start_char <= 0:
-                continue
-            lo = max(0, c.start_char - CONTEXT_CHARS)
-            row = conn.exec_driver_sql("SELECT substr(text, ?, ?) FROM documents WHERE id = ?", (lo + 1, c.start_char - lo, doc)).first()
-            if not row or not row[0]:
-                continue
-            before = PARAGRAPH_BREAK.split(row[0])[-1]
-            # sentences of the paragraph before the claim, nearest first (the claim's own sentence's start included)
-            for piece in reversed(SENTENCE_END.split(before)):
-                found = stated_years(piece)
-                if found:
-                    out[c.id] = found
-                    break
+    by_sentence: dict[str, list[Any]] = {}
+    for c in claims:
+        if c.start_char > 0:
+            by_sentence.setdefault(c.sentence_id, []).append(c)
+    for chunk in _chunks(sorted(by_sentence)):
+        rows = conn.exec_driver_sql(
+            "SELECT s.id, max(s.end_char - ?, 0) AS lo, substr(d.text, max(s.end_char - ?, 0) + 1, min(s.end_char, ?)) "
+            f"FROM sentences s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({_marks(chunk)})",
+            (CONTEXT_CHARS, CONTEXT_CHARS, CONTEXT_CHARS, *chunk),
+        )
+        for sid, lo, text in rows:
+            for c in by_sentence[sid]:
+                before = PARAGRAPH_BREAK.split((text or "")[: max(0, c.start_char - lo)])[-1]
+                years = list(STATED_YEAR.finditer(before))
+                if not years:
+                    continue
+                # the sentence of the last year stated before the claim, and every year it states
+                last = years[-1].start()
+                lo_s = max((mt.end() for mt in SENTENCE_END.finditer(before, 0, last)), default=0)
+                nxt = SENTENCE_END.search(before, last)
+                hi_s = nxt.start() if nxt else len(before)
+                out[c.id] = {mt.group(1) for mt in years if lo_s <= mt.start() < hi_s}
     return out
 
 

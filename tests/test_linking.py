@@ -295,9 +295,11 @@ def test_a_claim_without_a_year_takes_its_paragraphs_time_scope() -> None:
     engine = create_engine("sqlite://")
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE documents (id TEXT, text TEXT)")
-        conn.exec_driver_sql("CREATE TABLE sentences (id TEXT, document_id TEXT)")
+        conn.exec_driver_sql("CREATE TABLE sentences (id TEXT, document_id TEXT, start_char INT, end_char INT)")
         conn.exec_driver_sql("INSERT INTO documents VALUES ('d', ?)", (text,))
-        conn.exec_driver_sql("INSERT INTO sentences VALUES ('d:1', 'd'), ('d:3', 'd'), ('d:4', 'd')")
+        for sid, words, nth in (("d:1", "Since then", 0), ("d:3", "Division B", 0), ("d:4", "Division B", 1)):
+            at = text.index(words) if nth == 0 else text.rindex(words)
+            conn.exec_driver_sql("INSERT INTO sentences VALUES (?, 'd', ?, ?)", (sid, at, text.index(".", at) + 1))
 
         def claim(cid: str, sid: str, words: str, nth: int = 0) -> SimpleNamespace:
             at = -1
