@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from sqlalchemy import insert
@@ -82,8 +82,9 @@ def hedge_words() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One word of a claim's sentence (a tuple: thousands are read per run, a dataclass costs 3x as much to build)."""
+
     text: str
     lemma: str
     upos: str
@@ -408,17 +409,14 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens[sid] = conllu_tokens(conllu)
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
-    years: dict[str, set[str]] = {i: set() for i in ids}
     times: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     for chunk in _chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
         for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
-        for cid, lo, hi, value in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char, value FROM time_refs WHERE claim_id IN ({marks})", params):
+        for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM time_refs WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
             times[cid].append((lo, hi))
-            if value and YEAR.fullmatch(value[:4]):
-                years[cid].add(value[:4])
         for cid, *spans in conn.exec_driver_sql(
             f"SELECT claim_id, source_start, source_end, cue_start, cue_end FROM attributions WHERE claim_id IN ({marks})", params
         ):
@@ -431,9 +429,7 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             params,
         ):
             entities[cid].append((lo, hi, canonical))
-    for c in claims:
-        years[c.id] |= stated_years(c.text)
-    context = paragraph_years(conn, [c for c in claims if not years[c.id]])
+    years = scope_years(conn, claims)
     return {
         c.id: ClaimView(
             id=c.id,
@@ -445,11 +441,23 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens=tokens.get(c.sentence_id, []),
             masked=sorted(masked[c.id]),
             entities=sorted(entities[c.id]),
-            years=frozenset(years[c.id] or context.get(c.id, ())),
+            years=years[c.id],
             times=sorted(times[c.id]),
         )
         for c in claims
     }
+
+
+def scope_years(conn: Any, claims: Sequence[Any]) -> dict[str, frozenset[str]]:
+    """Each claim's time scope for the time-scope check: the years of its time expressions and of years written in it, else its paragraph's."""
+    years: dict[str, set[str]] = {c.id: stated_years(c.text) for c in claims}
+    ids = sorted(years)
+    for chunk in _chunks(ids):
+        for cid, value in conn.exec_driver_sql(f"SELECT claim_id, value FROM time_refs WHERE claim_id IN ({_marks(chunk)})", tuple(chunk)):
+            if value and YEAR.fullmatch(value[:4]):
+                years[cid].add(value[:4])
+    context = paragraph_years(conn, [c for c in claims if not years[c.id]])
+    return {c.id: frozenset(years[c.id] or context.get(c.id, ())) for c in claims}
 
 
 # how far back in its paragraph a claim without a year of its own looks for its time scope
@@ -907,7 +915,7 @@ class _Scopes:
     """
 
     def __init__(self, s: Session, views: dict[str, ClaimView]):
-        self.s, self.views = s, views
+        self.s, self.views = s, views  # views already built are read, not rebuilt
         self.years: dict[int, list[frozenset[str]]] = {}
 
     def _load(self, pid: int) -> list[frozenset[str]]:
@@ -919,10 +927,8 @@ class _Scopes:
                     f"SELECT {_LINKED_COLUMNS} FROM claims WHERE proposition_id = ? ORDER BY doc_date DESC LIMIT ?", (pid, SCOPE_MEMBERS)
                 )
             ]
-            missing = [r for r in rows if r.id not in self.views]
-            if missing:
-                self.views |= claim_views(self.s, missing)
-            self.years[pid] = [self.views[r.id].years for r in rows]
+            missing = scope_years(conn, [r for r in rows if r.id not in self.views])  # years only: no tokens needed
+            self.years[pid] = [self.views[r.id].years if r.id in self.views else missing[r.id] for r in rows]
         return self.years[pid]
 
     def conflict(self, view: ClaimView, pid: int) -> str | None:
@@ -979,12 +985,21 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         pool: dict[str, list[_Linked]] = {}
         for pred in sorted({c.predicate for c in unlinked}):
             pool[pred] = [c for c in _pool(conn, pred) if c.id not in split_claims]
-        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
+        pooled = [c for cs in pool.values() for c in cs]
+        # by meaning, the rule linker looks only at the earlier claims of the pool that share a new
+        # claim's key or are among its nearest by meaning (a close wording is close in meaning):
+        # views, the costly part, are built for those alone
+        rule_pool: set[str] | None = None
+        if semantic:
+            new_keys = {c.proposition_key for c in unlinked if informative_key(c.proposition_key)}
+            rule_pool = {c.id for c in pooled if c.proposition_key in new_keys}
+            pooled = [c for c in pooled if c.id in rule_pool]
+        views = claim_views(s, [*unlinked, *pooled])
         nearest: dict[str, list[tuple[float, _Linked]]] = {}
         if semantic:
             from .embed import MODEL_VERSION
 
-            # the index is read whole but only as vectors; views are built for the nearest claims alone
+            # only the candidates' vectors are read (_archive_vectors); views are built for the nearest claims alone
             vectors = claim_vectors(conn, {c.id: views[c.id] for c in unlinked}, embedder)
             # the event words of light-verb claims ("carried out attacks" → attack) block like predicates
             blocks = {c.id for cs in pool.values() for c in cs}
@@ -994,8 +1009,10 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
             found = _nearest([c for c in unlinked if c.id not in split_claims], vectors, archive_ids, archive)
             known = {c.id: c for c in unlinked} | {c.id: c for cs in pool.values() for c in cs}
             known |= {c.id: c for c in _linked_rows(conn, {cid for hits in found.values() for _, cid in hits} - set(known))}
-            views |= claim_views(s, [c for cid, c in known.items() if cid not in views])
             nearest = {cid: [(score, known[other]) for score, other in hits] for cid, hits in found.items()}
+            assert rule_pool is not None
+            rule_pool |= {other for hits in found.values() for _, other in hits} | {c.id for c in unlinked}
+            views |= claim_views(s, [known[cid] for cid in sorted(rule_pool) if cid not in views])
         # the propositions that pins name, and those that keys of new claims could reuse
         existing = _existing(conn, {pin.proposition_id for pin in pins.values()})
         keys = {c.id: c.proposition_key if c.proposition_key and informative_key(c.proposition_key) else f"claim:{c.id}" for c in unlinked}
@@ -1023,6 +1040,8 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                 for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
                     if other.sentence_id == claim.sentence_id:
                         continue  # two clauses of one sentence state different things ("concerns that X" vs X)
+                    if rule_pool is not None and other.id not in rule_pool:
+                        continue
                     score, method, reason = similarity(view, views[other.id])
                     if score > best[0] and semantic and not rule_allowed(view, views[other.id]):
                         continue
