@@ -1304,6 +1304,26 @@ def report(res: Results, provisional: str | None = None) -> str:
                     f"| `{r['url']}` | {_f(r['p50_ms'])} | {_f(r['p95_ms'])} | {r.get('rows') or ''} | {', '.join(r.get('facets_timed_out') or [])} | {ok} |"
                 )
 
+    if lk := S.get("link"):
+        a, b = lk["archive"], lk["best"]
+        ok = "✓" if b["link"]["wall_s"] < LINK_TARGET_S and b["peak_rss_mb"] < LINK_TARGET_MB else "✗"
+        out += ["", "## Linking one new document into the archive", ""]
+        out.append(
+            f"One generated document ({b['claims']} claims, the archive's vocabulary and entities), pre-parsed CoNLL-U, "
+            f"ingested by a fresh process into a copy of the {a.get('claims', 0):,}-claim synthetic archive with a random "
+            f"unit vector stored per linked claim ({lk['archive'].get('vectors', 0):,}); best of {len(lk['runs'])} by link wall time, "
+            f"load average {', '.join(str(x) for x in lk['load_average'])} on {m['cores']} cores."
+        )
+        out += ["", "| | wall s | CPU s |", "|---|---:|---:|"]
+        out.append(f"| link stage (nearest claims, structure, change labels) | {_f(b['link']['wall_s'], 2)} | {_f(b['link']['cpu_s'], 2)} |")
+        out.append(f"| whole process (start-up, store, embed model load, link) | {_f(b['wall_s'], 2)} | {_f(b['cpu_s'], 2)} |")
+        out += [
+            "",
+            f"Peak RSS of the process: {_f(b['peak_rss_mb'], 0)} MB. Vectors read from the archive: "
+            f"{b['archive_vectors_scanned']:,} (the candidates: claims of the new claims' entities, predicates and event words). "
+            f"Target: link under {LINK_TARGET_S:.0f} s and under {LINK_TARGET_MB:.0f} MB: {ok}.",
+        ]
+
     if pf := S.get("profile"):
         out += ["", "## Profile of an ingest", ""]
         out.append(
