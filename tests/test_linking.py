@@ -312,3 +312,32 @@ def test_a_claim_without_a_year_takes_its_paragraphs_time_scope() -> None:
             [claim("since", "d:1", "the United States has committed"), claim("div", "d:3", "Division B includes"), claim("alone", "d:4", "Division B includes", 1)],
         )
     assert got == {"since": {"2022"}, "div": {"2024"}}  # the last paragraph states no year before the claim
+
+
+def test_a_new_document_is_linked_by_meaning_reading_only_its_candidates_vectors(attacks_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking the later document alone into the archive: the reworded count is found among the vectors of claims that share its entity."""
+    from claims import propositions
+
+    _relink(attacks_db, FixedVectors())  # every claim linked, every vector stored
+    engine = engine_for(attacks_db)
+    with Session(engine) as s:
+        conn = s.connection()
+        later = conn.exec_driver_sql("SELECT document_id FROM claims WHERE id = ?", (MANY,)).scalar()
+        every = {cid for (cid,) in conn.exec_driver_sql("SELECT claim_id FROM claim_vectors")}
+        conn.exec_driver_sql("UPDATE claims SET proposition_id = NULL WHERE document_id = ?", (later,))
+        read: list[set[str]] = []
+        real = propositions._archive_vectors
+
+        def spy(*a: object, **kw: object) -> tuple[list[str], np.ndarray]:
+            ids, vecs = real(*a, **kw)  # type: ignore[arg-type]
+            read.append(set(ids))
+            return ids, vecs
+
+        monkeypatch.setattr(propositions, "_archive_vectors", spy)
+        link_propositions(s, embedder=FixedVectors())
+        s.commit()
+        prop = dict(s.connection().exec_driver_sql("SELECT id, proposition_id FROM claims").all())
+        earlier = {cid for cid in every if not cid.startswith(later)}
+    engine.dispose()
+    assert prop[MANY] == prop[FEW]
+    assert FEW in read[0] and read[0] <= earlier  # only claims linked before, of the new claims' entities, predicates or events
