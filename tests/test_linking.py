@@ -341,3 +341,22 @@ def test_a_new_document_is_linked_by_meaning_reading_only_its_candidates_vectors
     engine.dispose()
     assert prop[MANY] == prop[FEW]
     assert FEW in read[0] and read[0] <= earlier  # only claims linked before, of the new claims' entities, predicates or events
+
+
+def test_a_claim_joins_a_proposition_only_if_its_years_agree_with_every_member(attacks_db: Path) -> None:
+    """The proposition-wide time-scope check: a member of FY2022 keeps an FY2024 claim out, a claim with no year is not held back."""
+    from claims.propositions import _linked_rows, _Scopes, claim_views
+
+    got = _relink(attacks_db, FixedVectors())
+    engine = engine_for(attacks_db)
+    with Session(engine) as s:
+        conn = s.connection()
+        views = claim_views(s, _linked_rows(conn, [FY2024, FEW]))
+        scopes = _Scopes(s, {})
+        clash = scopes.conflict(views[FY2024], got[FY2022][0])
+        free = scopes.conflict(views[FEW], got[FY2022][0])
+        scopes.add(views[FY2024], got[FEW][0])
+        later = scopes.conflict(views[FY2024], got[FEW][0])
+    engine.dispose()
+    assert clash == "time scope differs from a member's (2024 / 2022)"
+    assert free is None and later is None
