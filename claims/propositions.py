@@ -857,8 +857,8 @@ def _nearest(
 ) -> dict[str, list[tuple[float, str]]]:
     """For each unlinked claim with a vector, its k nearest earlier claims (the archive, or unlinked claims before it), best first.
 
-    A brute-force scan in blocks (numpy): exact, and at 1M claims × 256 float16 dimensions one pass
-    over 512 MB per block of new claims. sqlite-vec would keep the index in the SQLite file too,
+    A brute-force scan in blocks (numpy), exact over what it is given: the candidates' vectors
+    (_archive_vectors), not the whole index. sqlite-vec would keep an index in the SQLite file,
     but this Python's sqlite3 cannot load extensions (docs/performance.md).
     """
     import numpy as np
