@@ -457,7 +457,7 @@ def scope_years(conn: Any, claims: Sequence[Any]) -> dict[str, frozenset[str]]:
             if value and YEAR.fullmatch(value[:4]):
                 years[cid].add(value[:4])
     context = paragraph_years(conn, [c for c in claims if not years[c.id]])
-    return {c.id: frozenset(years[c.id] or context.get(c.id, ())) for c in claims}
+    return {c.id: frozenset(years[c.id] or context.get(c.id, set())) for c in claims}
 
 
 # how far back in its paragraph a claim without a year of its own looks for its time scope
