@@ -721,7 +721,8 @@ def link_one_child(db: str, doc: str) -> None:
     propositions._archive_vectors = vectors  # type: ignore[assignment]
     with measured() as total:
         result = pipeline.Ingest(Path(db), parser="conllu").run([Path(doc)])
-    total["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # the whole process, start-up included
+    # VmHWM (this process's own peak, start-up included); not ru_maxrss, which Linux carries over from the parent across fork and exec
+    total["peak_rss_mb"] = round(rss_mb("self", "VmHWM"), 1)
     print(json.dumps({**total, "link": clock.row(), "claims": result.n_claims, "archive_vectors_scanned": sum(scanned)}))
 
 
