@@ -1056,8 +1056,13 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     # of the nearest claims that structure allows, one of the same event first, then the closest
                     accepted: list[tuple[bool, float, str, _Linked]] = []
                     for cosine, other in nearest.get(claim.id, []):
-                        if other.proposition_id is None or document_of(other.id) == document_of(claim.id):
-                            continue  # by meaning only across documents: within one, other words state another thing
+                        if other.proposition_id is None:
+                            continue
+                        if document_of(other.id) == document_of(claim.id):
+                            # by meaning only across documents: within one, other words state another thing
+                            if cosine > best[0] and best[3] is None:
+                                best = (cosine, "new", f"meaning {cosine:.2f} to {other.id}, of its own document: linked by meaning only across documents", None)
+                            continue
                         ok, score, reason = semantic_decision(view, views[other.id], cosine)
                         if ok:
                             clash = scopes.conflict(view, _resolve(other.proposition_id, redirects))
