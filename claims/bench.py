@@ -729,6 +729,122 @@ def archive(s: Settings, work: Path) -> tuple[Path, dict[str, Any]]:
     return path, {"reused": False, **stats.__dict__, "db_mb": round(stats.db_bytes / 1e6, 1)}
 
 
+# --- linking one document into the archive ----------------------------------------------
+
+LINK_TARGET_S = 1.0
+LINK_TARGET_MB = 500.0
+
+
+def archive_with_vectors(s: Settings, work: Path) -> tuple[Path, dict[str, Any]]:
+    """The synthetic archive with a stored vector for every linked claim (a copy; the archive itself is left as it is).
+
+    The vectors are random unit vectors (seeded): what linking one document costs does not
+    depend on their values, only on how many are read and scanned.
+    """
+    import numpy as np
+
+    from .embed import DIMS, DTYPE, MODEL_VERSION, to_blob
+    from .store import engine_for
+
+    src, arch = archive(s, work)
+    base = work / "link" / f"{src.stem}-vectors.db"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    if base.exists():
+        with contextlib.closing(sqlite3.connect(base)) as c:
+            have = c.execute("select count(*) from claim_vectors").fetchone()[0]
+        if have:
+            return base, {**arch, "vectors": have, "vectors_reused": True}
+    s.log(f"link: copying {src} and storing a random vector per linked claim")
+    with contextlib.closing(sqlite3.connect(src)) as a, contextlib.closing(sqlite3.connect(base)) as b:
+        a.backup(b)
+    engine_for(base).dispose()  # tables added since the archive was made (claim_vectors)
+    rng = np.random.default_rng(7)
+    n = 0
+    with contextlib.closing(sqlite3.connect(base)) as c:
+        ids = [r[0] for r in c.execute("select id from claims where proposition_id is not null")]
+        for i in range(0, len(ids), 50_000):
+            chunk = ids[i : i + 50_000]
+            v = rng.standard_normal((len(chunk), DIMS), dtype=np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            c.executemany(
+                "insert or replace into claim_vectors (claim_id, model, neutral, vector) values (?, ?, '', ?)",
+                [(cid, MODEL_VERSION, to_blob(x.astype(DTYPE))) for cid, x in zip(chunk, v, strict=True)],
+            )
+            n += len(chunk)
+        c.commit()
+    return base, {**arch, "vectors": n, "vectors_reused": False}
+
+
+def link_document(work: Path) -> Path:
+    """The document linked in: one generated document (the archive's vocabulary and entities), parsed once and kept as CoNLL-U.
+
+    Pre-parsed, so that the run measured is the ingest of one document without the parser:
+    storing it, embedding its claims and linking them into the archive.
+    """
+    from .nlp.parse import resolve_parser_name
+    from .pipeline import Ingest
+
+    out = work / "link" / "document.conllu"
+    if out.exists():
+        return out
+    folder = work / "link" / "document"
+    shutil.rmtree(folder, ignore_errors=True)
+    generated_documents(folder, 1, sentences=(38, 38), seed=11)
+    db = work / "link" / "document.db"
+    db.unlink(missing_ok=True)
+    Ingest(db, parser=resolve_parser_name("auto")).run([folder])
+    with contextlib.closing(sqlite3.connect(db)) as c:
+        date = c.execute("select doc_date from documents").fetchone()[0]
+        conllus = [r[0] for r in c.execute("select conllu from sentences order by start_char")]
+    out.write_text(f"# newdoc id = bench_link_document\n# date = {date}\n" + "\n".join(x.rstrip("\n") + "\n" for x in conllus), encoding="utf-8")
+    return out
+
+
+def link_one_child(db: str, doc: str) -> None:
+    """In a fresh process: ingest one pre-parsed document into ``db``; prints wall, CPU, peak RSS and the link stage's share as JSON."""
+    from . import pipeline, propositions
+
+    clock = Clock()
+    real_link, real_vectors = pipeline.link_propositions, propositions._archive_vectors
+    scanned: list[int] = []
+
+    def link(*a: Any, **kw: Any) -> Any:
+        with clock.timing():
+            return real_link(*a, **kw)
+
+    def vectors(*a: Any, **kw: Any) -> Any:
+        ids, arr = real_vectors(*a, **kw)
+        scanned.append(len(ids))
+        return ids, arr
+
+    pipeline.link_propositions = link  # type: ignore[assignment]
+    propositions._archive_vectors = vectors  # type: ignore[assignment]
+    with measured() as total:
+        result = pipeline.Ingest(Path(db), parser="conllu").run([Path(doc)])
+    # VmHWM (this process's own peak, start-up included); not ru_maxrss, which Linux carries over from the parent across fork and exec
+    total["peak_rss_mb"] = round(rss_mb("self", "VmHWM"), 1)
+    print(json.dumps({**total, "link": clock.row(), "claims": result.n_claims, "archive_vectors_scanned": sum(scanned)}))
+
+
+def link_one(s: Settings, work: Path) -> dict[str, Any]:
+    """Linking one new document into the synthetic archive: wall, CPU and peak RSS of a process that ingests it (pre-parsed)."""
+    base, arch = archive_with_vectors(s, work)
+    doc = link_document(work)
+    runs = []
+    for r in range(max(1, s.repeats)):
+        db = work / "link" / "run.db"
+        for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            p.unlink(missing_ok=True)
+        shutil.copyfile(base, db)
+        s.log(f"link: one document into {arch.get('claims', '?'):,} claims ({r + 1}/{max(1, s.repeats)})")
+        code = f"from claims.bench import link_one_child; link_one_child({str(db)!r}, {str(doc)!r})"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ.copy())
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        db.unlink(missing_ok=True)
+    best = min(runs, key=lambda x: x["link"]["wall_s"])
+    return {"archive": arch, "runs": runs, "best": best, "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
 def _metadata() -> dict[str, Any] | None:
     from .serve import METADATA
 
@@ -1028,6 +1144,7 @@ def run(s: Settings) -> Results:
             ("reextract", lambda: _reextract_step(res)),
             ("memory", lambda: memory(s, work)),
             ("latency", lambda: latency(s, work)),
+            ("link", lambda: link_one(s, work)),
             ("profile", lambda: profile(s, folder, work)),
         ]
         for name, step in steps:
@@ -1333,6 +1450,26 @@ def report(res: Results, provisional: str | None = None) -> str:
                 out.append(
                     f"| `{r['url']}` | {_f(r['p50_ms'])} | {_f(r['p95_ms'])} | {r.get('rows') or ''} | {', '.join(r.get('facets_timed_out') or [])} | {ok} |"
                 )
+
+    if lk := S.get("link"):
+        a, b = lk["archive"], lk["best"]
+        ok = "✓" if b["link"]["wall_s"] < LINK_TARGET_S and b["peak_rss_mb"] < LINK_TARGET_MB else "✗"
+        out += ["", "## Linking one new document into the archive", ""]
+        out.append(
+            f"One generated document ({b['claims']} claims, the archive's vocabulary and entities), pre-parsed CoNLL-U, "
+            f"ingested by a fresh process into a copy of the {a.get('claims', 0):,}-claim synthetic archive with a random "
+            f"unit vector stored per linked claim ({lk['archive'].get('vectors', 0):,}); best of {len(lk['runs'])} by link wall time, "
+            f"load average {', '.join(str(x) for x in lk['load_average'])} on {m['cores']} cores."
+        )
+        out += ["", "| | wall s | CPU s |", "|---|---:|---:|"]
+        out.append(f"| link stage (nearest claims, structure, change labels) | {_f(b['link']['wall_s'], 2)} | {_f(b['link']['cpu_s'], 2)} |")
+        out.append(f"| whole process (start-up, store, embed model load, link) | {_f(b['wall_s'], 2)} | {_f(b['cpu_s'], 2)} |")
+        out += [
+            "",
+            f"Peak RSS of the process: {_f(b['peak_rss_mb'], 0)} MB. Vectors read from the archive: "
+            f"{b['archive_vectors_scanned']:,} (the candidates: claims of the new claims' entities, predicates and event words). "
+            f"Target: link under {LINK_TARGET_S:.0f} s and under {LINK_TARGET_MB:.0f} MB: {ok}.",
+        ]
 
     if pf := S.get("profile"):
         out += ["", "## Profile of an ingest", ""]

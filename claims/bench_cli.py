@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-SECTIONS = ("startup", "throughput", "jobs", "writer", "reextract", "memory", "latency", "profile")
+SECTIONS = ("startup", "throughput", "jobs", "writer", "reextract", "memory", "latency", "link", "profile")
 
 
 @click.command(name="bench")

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from sqlalchemy import insert
@@ -82,8 +82,9 @@ def hedge_words() -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One word of a claim's sentence (a tuple: thousands are read per run, a dataclass costs 3x as much to build)."""
+
     text: str
     lemma: str
     upos: str
@@ -408,17 +409,14 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens[sid] = conllu_tokens(conllu)
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
-    years: dict[str, set[str]] = {i: set() for i in ids}
     times: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     for chunk in _chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
         for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
-        for cid, lo, hi, value in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char, value FROM time_refs WHERE claim_id IN ({marks})", params):
+        for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM time_refs WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
             times[cid].append((lo, hi))
-            if value and YEAR.fullmatch(value[:4]):
-                years[cid].add(value[:4])
         for cid, *spans in conn.exec_driver_sql(
             f"SELECT claim_id, source_start, source_end, cue_start, cue_end FROM attributions WHERE claim_id IN ({marks})", params
         ):
@@ -431,6 +429,7 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             params,
         ):
             entities[cid].append((lo, hi, canonical))
+    years = scope_years(conn, claims)
     return {
         c.id: ClaimView(
             id=c.id,
@@ -442,11 +441,64 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             tokens=tokens.get(c.sentence_id, []),
             masked=sorted(masked[c.id]),
             entities=sorted(entities[c.id]),
-            years=frozenset(years[c.id] | stated_years(c.text)),
+            years=years[c.id],
             times=sorted(times[c.id]),
         )
         for c in claims
     }
+
+
+def scope_years(conn: Any, claims: Sequence[Any]) -> dict[str, frozenset[str]]:
+    """Each claim's time scope for the time-scope check: the years of its time expressions and of years written in it, else its paragraph's."""
+    years: dict[str, set[str]] = {c.id: stated_years(c.text) for c in claims}
+    ids = sorted(years)
+    for chunk in _chunks(ids):
+        for cid, value in conn.exec_driver_sql(f"SELECT claim_id, value FROM time_refs WHERE claim_id IN ({_marks(chunk)})", tuple(chunk)):
+            if value and YEAR.fullmatch(value[:4]):
+                years[cid].add(value[:4])
+    context = paragraph_years(conn, [c for c in claims if not years[c.id]])
+    return {c.id: frozenset(years[c.id] or context.get(c.id, set())) for c in claims}
+
+
+# how far back in its paragraph a claim without a year of its own looks for its time scope
+CONTEXT_CHARS = 1500
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+")
+
+
+def paragraph_years(conn: Any, claims: Sequence[Any]) -> dict[str, set[str]]:
+    """The time scope a claim states no year for, from its paragraph: the years of the nearest earlier sentence there that states one.
+
+    Reports set the period once and elaborate under it: "FY2024 packages are being funded via
+    $28.8 billion. Division B includes $13.41 billion to replenish DOD stocks" (FY2024), "... since
+    Russia launched its invasion on February 24, 2022. Since then, the United States has committed
+    more than $52 billion" (2022). Text before the claim in its own sentence counts too; nothing is
+    read across a blank line (a paragraph break). One query per 500 sentences.
+    """
+    out: dict[str, set[str]] = {}
+    by_sentence: dict[str, list[Any]] = {}
+    for c in claims:
+        if c.start_char > 0:
+            by_sentence.setdefault(c.sentence_id, []).append(c)
+    for chunk in _chunks(sorted(by_sentence)):
+        rows = conn.exec_driver_sql(
+            "SELECT s.id, max(s.end_char - ?, 0) AS lo, substr(d.text, max(s.end_char - ?, 0) + 1, min(s.end_char, ?)) "
+            f"FROM sentences s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({_marks(chunk)})",
+            (CONTEXT_CHARS, CONTEXT_CHARS, CONTEXT_CHARS, *chunk),
+        )
+        for sid, lo, text in rows:
+            for c in by_sentence[sid]:
+                before = PARAGRAPH_BREAK.split((text or "")[: max(0, c.start_char - lo)])[-1]
+                years = list(STATED_YEAR.finditer(before))
+                if not years:
+                    continue
+                # the sentence of the last year stated before the claim, and every year it states
+                last = years[-1].start()
+                lo_s = max((mt.end() for mt in SENTENCE_END.finditer(before, 0, last)), default=0)
+                nxt = SENTENCE_END.search(before, last)
+                hi_s = nxt.start() if nxt else len(before)
+                out[c.id] = {mt.group(1) for mt in years if lo_s <= mt.start() < hi_s}
+    return out
 
 
 YEAR = re.compile(r"(?:19|20)\d\d")
@@ -753,24 +805,51 @@ def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | N
     return out
 
 
-def _archive_vectors(conn: Any, exclude: set[str], model: str) -> tuple[list[str], Any]:
-    """The vector index: ids and float16 vectors of every linked claim, read from claim_vectors in one pass."""
+# candidates by meaning from the archive, per canonical entity of a new claim: its latest claims
+ENTITY_BLOCK = 2000
+
+
+def _archive_vectors(conn: Any, rows: Sequence[_Linked], blocks: set[str], exclude: set[str], model: str) -> tuple[list[str], Any]:
+    """The part of the vector index a run's new claims can link to, read from claim_vectors (not the whole index).
+
+    Structure only lets claims link that share a canonical entity (when both name one) and
+    holds claims of another event to a far higher closeness, so the candidates are the latest
+    ENTITY_BLOCK linked claims of each entity the new claims name (ix_claim_entities_entity_id,
+    most recently ingested first) and the latest BLOCK_SIZE of each of their predicates and
+    event words (the rule linker's pools). Cost grows with the entities and predicates a run
+    touches, not with the archive.
+    """
     import numpy as np
 
     from .embed import DTYPE
 
-    ids: list[str] = []
+    ids = sorted({c.id for c in rows})
+    entity_ids: set[int] = set()
+    for chunk in _chunks(ids):
+        entity_ids |= {e for (e,) in conn.exec_driver_sql(f"SELECT DISTINCT entity_id FROM claim_entities WHERE claim_id IN ({_marks(chunk)})", tuple(chunk))}
+    wanted = set(blocks)
+    for e in sorted(entity_ids):
+        wanted |= {
+            cid
+            for (cid,) in conn.exec_driver_sql(
+                "SELECT claim_id FROM claim_entities INDEXED BY ix_claim_entities_entity_id WHERE entity_id = ? ORDER BY rowid DESC LIMIT ?",
+                (e, ENTITY_BLOCK),
+            )
+        }
+    wanted -= exclude | set(ids)
+    found: list[str] = []
     blobs: list[bytes] = []
-    for cid, blob in conn.exec_driver_sql(
-        "SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id WHERE c.proposition_id IS NOT NULL AND v.model = ?",
-        (model,),
-    ):
-        if cid not in exclude:
-            ids.append(cid)
+    for chunk in _chunks(sorted(wanted)):
+        for cid, blob in conn.exec_driver_sql(
+            f"SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id "
+            f"WHERE v.claim_id IN ({_marks(chunk)}) AND c.proposition_id IS NOT NULL AND v.model = ?",
+            (*chunk, model),
+        ):
+            found.append(cid)
             blobs.append(blob)
-    if not ids:
+    if not found:
         return [], np.zeros((0, 0), dtype=DTYPE)
-    return ids, np.frombuffer(b"".join(blobs), dtype=DTYPE).reshape(len(ids), -1)
+    return found, np.frombuffer(b"".join(blobs), dtype=DTYPE).reshape(len(found), -1)
 
 
 def _nearest(
@@ -778,8 +857,8 @@ def _nearest(
 ) -> dict[str, list[tuple[float, str]]]:
     """For each unlinked claim with a vector, its k nearest earlier claims (the archive, or unlinked claims before it), best first.
 
-    A brute-force scan in blocks (numpy): exact, and at 1M claims × 256 float16 dimensions one pass
-    over 512 MB per block of new claims. sqlite-vec would keep the index in the SQLite file too,
+    A brute-force scan in blocks (numpy), exact over what it is given: the candidates' vectors
+    (_archive_vectors), not the whole index. sqlite-vec would keep an index in the SQLite file,
     but this Python's sqlite3 cannot load extensions (docs/performance.md).
     """
     import numpy as np
@@ -815,6 +894,54 @@ def _linked_rows(conn: Any, ids: Iterable[str]) -> list[_Linked]:
     for chunk in _chunks(sorted(set(ids))):
         found += [_Linked(*r) for r in conn.exec_driver_sql(f"SELECT {_LINKED_COLUMNS} FROM claims WHERE id IN ({_marks(chunk)})", tuple(chunk))]
     return found
+
+
+def document_of(claim_id: str) -> str:
+    """A claim's document id (claim ids are ``<document>:<sentence>:<word>``)."""
+    return claim_id.rsplit(":", 2)[0]
+
+
+# members of a proposition read to check a new claim's time scope against all of them
+SCOPE_MEMBERS = 50
+
+
+class _Scopes:
+    """The time scopes of each proposition's claims, so a claim joins a proposition only if its years agree with every member's.
+
+    Linking compares a claim with one earlier claim; without this, a chain of close pairs
+    (FY2022 appropriations ~ an FY2024 request ~ FY2024 appropriations) would put claims into
+    one proposition that structure keeps apart when compared directly. Members linked before
+    this run are read once per proposition (the latest SCOPE_MEMBERS, ix_claims_proposition_date).
+    """
+
+    def __init__(self, s: Session, views: dict[str, ClaimView]):
+        self.s, self.views = s, views  # views already built are read, not rebuilt
+        self.years: dict[int, list[frozenset[str]]] = {}
+
+    def _load(self, pid: int) -> list[frozenset[str]]:
+        if pid not in self.years:
+            conn = self.s.connection()
+            rows = [
+                _Linked(*r)
+                for r in conn.exec_driver_sql(
+                    f"SELECT {_LINKED_COLUMNS} FROM claims WHERE proposition_id = ? ORDER BY doc_date DESC LIMIT ?", (pid, SCOPE_MEMBERS)
+                )
+            ]
+            missing = scope_years(conn, [r for r in rows if r.id not in self.views])  # years only: no tokens needed
+            self.years[pid] = [self.views[r.id].years if r.id in self.views else missing[r.id] for r in rows]
+        return self.years[pid]
+
+    def conflict(self, view: ClaimView, pid: int) -> str | None:
+        """Why ``view`` cannot join proposition ``pid`` (a member's time scope shares no year with it), or None."""
+        if not view.years:
+            return None
+        for years in self._load(pid):
+            if years and not years & view.years:
+                return f"time scope differs from a member's ({', '.join(sorted(view.years))} / {', '.join(sorted(years))})"
+        return None
+
+    def add(self, view: ClaimView, pid: int) -> None:
+        self._load(pid).append(view.years)
 
 
 def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = False, semantic: bool = True, embedder: Embedder | None = None) -> int:
@@ -858,19 +985,34 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         pool: dict[str, list[_Linked]] = {}
         for pred in sorted({c.predicate for c in unlinked}):
             pool[pred] = [c for c in _pool(conn, pred) if c.id not in split_claims]
-        views = claim_views(s, [*unlinked, *(c for cs in pool.values() for c in cs)])
+        pooled = [c for cs in pool.values() for c in cs]
+        # by meaning, the rule linker looks only at the earlier claims of the pool that share a new
+        # claim's key or are among its nearest by meaning (a close wording is close in meaning):
+        # views, the costly part, are built for those alone
+        rule_pool: set[str] | None = None
+        if semantic:
+            new_keys = {c.proposition_key for c in unlinked if informative_key(c.proposition_key)}
+            rule_pool = {c.id for c in pooled if c.proposition_key in new_keys}
+            pooled = [c for c in pooled if c.id in rule_pool]
+        views = claim_views(s, [*unlinked, *pooled])
         nearest: dict[str, list[tuple[float, _Linked]]] = {}
         if semantic:
             from .embed import MODEL_VERSION
 
-            # the index is read whole but only as vectors; views are built for the nearest claims alone
+            # only the candidates' vectors are read (_archive_vectors); views are built for the nearest claims alone
             vectors = claim_vectors(conn, {c.id: views[c.id] for c in unlinked}, embedder)
-            archive_ids, archive = _archive_vectors(conn, split_claims, MODEL_VERSION)
+            # the event words of light-verb claims ("carried out attacks" → attack) block like predicates
+            blocks = {c.id for cs in pool.values() for c in cs}
+            for ev in sorted({views[c.id].features.event for c in unlinked} - set(pool) - {""}):
+                blocks |= {c.id for c in _pool(conn, ev)}
+            archive_ids, archive = _archive_vectors(conn, unlinked, blocks, split_claims, MODEL_VERSION)
             found = _nearest([c for c in unlinked if c.id not in split_claims], vectors, archive_ids, archive)
             known = {c.id: c for c in unlinked} | {c.id: c for cs in pool.values() for c in cs}
             known |= {c.id: c for c in _linked_rows(conn, {cid for hits in found.values() for _, cid in hits} - set(known))}
-            views |= claim_views(s, [c for cid, c in known.items() if cid not in views])
             nearest = {cid: [(score, known[other]) for score, other in hits] for cid, hits in found.items()}
+            assert rule_pool is not None
+            rule_pool |= {other for hits in found.values() for _, other in hits} | {c.id for c in unlinked}
+            views |= claim_views(s, [known[cid] for cid in sorted(rule_pool) if cid not in views])
         # the propositions that pins name, and those that keys of new claims could reuse
         existing = _existing(conn, {pin.proposition_id for pin in pins.values()})
         keys = {c.id: c.proposition_key if c.proposition_key and informative_key(c.proposition_key) else f"claim:{c.id}" for c in unlinked}
@@ -881,6 +1023,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
             for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
                 by_key[key] = pid
         out = _LinkWriter(s)
+        scopes = _Scopes(s, views)
         for claim in unlinked:
             view = views[claim.id]
             pin = pins.get(claim.id)
@@ -897,9 +1040,14 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                 for other in reversed(pool[claim.predicate][-BLOCK_SIZE:]):
                     if other.sentence_id == claim.sentence_id:
                         continue  # two clauses of one sentence state different things ("concerns that X" vs X)
+                    if rule_pool is not None and other.id not in rule_pool:
+                        continue
                     score, method, reason = similarity(view, views[other.id])
                     if score > best[0] and semantic and not rule_allowed(view, views[other.id]):
                         continue
+                    if score >= threshold and score > best[0] and semantic and other.proposition_id is not None:
+                        if scopes.conflict(view, _resolve(other.proposition_id, redirects)):
+                            continue
                     if score > best[0]:
                         best = (score, method, reason, other)
                         if score >= 1.0:
@@ -908,9 +1056,18 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                     # of the nearest claims that structure allows, one of the same event first, then the closest
                     accepted: list[tuple[bool, float, str, _Linked]] = []
                     for cosine, other in nearest.get(claim.id, []):
-                        if other.sentence_id == claim.sentence_id or other.proposition_id is None:
+                        if other.proposition_id is None:
+                            continue
+                        if document_of(other.id) == document_of(claim.id):
+                            # by meaning only across documents: within one, other words state another thing
+                            if cosine > best[0] and best[3] is None:
+                                best = (cosine, "new", f"meaning {cosine:.2f} to {other.id}, of its own document: linked by meaning only across documents", None)
                             continue
                         ok, score, reason = semantic_decision(view, views[other.id], cosine)
+                        if ok:
+                            clash = scopes.conflict(view, _resolve(other.proposition_id, redirects))
+                            if clash:
+                                ok, reason = False, clash
                         if ok:
                             accepted.append((view.features.event == views[other.id].features.event, score, reason, other))
                         elif score > best[0] and best[3] is None:
@@ -943,6 +1100,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
                 pid = _resolve(pid_found, redirects)
                 out.record(claim, pid, "new", 1.0 if match is None else score, why, None)
             touched.add(pid)
+            scopes.add(view, pid)
             pool[claim.predicate].append(claim)
         out.flush()
     s.expire_all()  # ORM objects the caller holds see the new proposition ids

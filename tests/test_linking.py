@@ -277,3 +277,86 @@ def test_linking_set_semantic_beats_rule_only() -> None:
     assert sem["reworded"][0] > rule["reworded"][0] and sem["verbatim"][0] == sem["verbatim"][1]
     right, n = sem["labels"]
     assert right / n >= 0.85
+
+
+def test_a_claim_without_a_year_takes_its_paragraphs_time_scope() -> None:
+    """'Since then' and an elaboration under 'FY2024 packages ...' are scoped by the sentence before them, not across a paragraph break."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import create_engine
+
+    from claims.propositions import paragraph_years
+
+    text = (
+        "Aid grew after the invasion on February 24, 2022. Since then, the United States has committed $52 billion.\n\n"
+        "FY2024 packages are funded via $28.8 billion. Division B includes $13.41 billion to replenish stocks.\n\n"
+        "Division B includes $13.41 billion to replenish stocks."
+    )
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE documents (id TEXT, text TEXT)")
+        conn.exec_driver_sql("CREATE TABLE sentences (id TEXT, document_id TEXT, start_char INT, end_char INT)")
+        conn.exec_driver_sql("INSERT INTO documents VALUES ('d', ?)", (text,))
+        for sid, words, nth in (("d:1", "Since then", 0), ("d:3", "Division B", 0), ("d:4", "Division B", 1)):
+            at = text.index(words) if nth == 0 else text.rindex(words)
+            conn.exec_driver_sql("INSERT INTO sentences VALUES (?, 'd', ?, ?)", (sid, at, text.index(".", at) + 1))
+
+        def claim(cid: str, sid: str, words: str, nth: int = 0) -> SimpleNamespace:
+            at = -1
+            for _ in range(nth + 1):
+                at = text.index(words, at + 1)
+            return SimpleNamespace(id=cid, sentence_id=sid, start_char=at, end_char=at + len(words))
+
+        got = paragraph_years(
+            conn,
+            [claim("since", "d:1", "the United States has committed"), claim("div", "d:3", "Division B includes"), claim("alone", "d:4", "Division B includes", 1)],
+        )
+    assert got == {"since": {"2022"}, "div": {"2024"}}  # the last paragraph states no year before the claim
+
+
+def test_a_new_document_is_linked_by_meaning_reading_only_its_candidates_vectors(attacks_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking the later document alone into the archive: the reworded count is found among the vectors of claims that share its entity."""
+    from claims import propositions
+
+    _relink(attacks_db, FixedVectors())  # every claim linked, every vector stored
+    engine = engine_for(attacks_db)
+    with Session(engine) as s:
+        conn = s.connection()
+        later = conn.exec_driver_sql("SELECT document_id FROM claims WHERE id = ?", (MANY,)).scalar()
+        every = {cid for (cid,) in conn.exec_driver_sql("SELECT claim_id FROM claim_vectors")}
+        conn.exec_driver_sql("UPDATE claims SET proposition_id = NULL WHERE document_id = ?", (later,))
+        read: list[set[str]] = []
+        real = propositions._archive_vectors
+
+        def spy(*a: object, **kw: object) -> tuple[list[str], np.ndarray]:
+            ids, vecs = real(*a, **kw)  # type: ignore[arg-type]
+            read.append(set(ids))
+            return ids, vecs
+
+        monkeypatch.setattr(propositions, "_archive_vectors", spy)
+        link_propositions(s, embedder=FixedVectors())
+        s.commit()
+        prop = dict(s.connection().exec_driver_sql("SELECT id, proposition_id FROM claims").all())
+        earlier = {cid for cid in every if not cid.startswith(later)}
+    engine.dispose()
+    assert prop[MANY] == prop[FEW]
+    assert FEW in read[0] and read[0] <= earlier  # only claims linked before, of the new claims' entities, predicates or events
+
+
+def test_a_claim_joins_a_proposition_only_if_its_years_agree_with_every_member(attacks_db: Path) -> None:
+    """The proposition-wide time-scope check: a member of FY2022 keeps an FY2024 claim out, a claim with no year is not held back."""
+    from claims.propositions import _linked_rows, _Scopes, claim_views
+
+    got = _relink(attacks_db, FixedVectors())
+    engine = engine_for(attacks_db)
+    with Session(engine) as s:
+        conn = s.connection()
+        views = claim_views(s, _linked_rows(conn, [FY2024, FEW]))
+        scopes = _Scopes(s, {})
+        clash = scopes.conflict(views[FY2024], got[FY2022][0])
+        free = scopes.conflict(views[FEW], got[FY2022][0])
+        scopes.add(views[FY2024], got[FEW][0])
+        later = scopes.conflict(views[FY2024], got[FEW][0])
+    engine.dispose()
+    assert clash == "time scope differs from a member's (2024 / 2022)"
+    assert free is None and later is None
