@@ -64,15 +64,20 @@ def desk_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_desk_db(tmp_path_factory.mktemp("desk"))
 
 
-@pytest.fixture(scope="session")
-def ds(desk_db: Path) -> Datasette:
+def served(db: Path, **settings: Any) -> Datasette:
+    """A database served as `claims serve` serves it (immutable, the project's metadata and templates)."""
     return Datasette(
         [],
-        immutables=[str(desk_db)],
+        immutables=[str(db)],
         metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")),
         template_dir=str(TEMPLATES),
-        settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 1000},
+        settings=settings or {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 1000},
     )
+
+
+@pytest.fixture(scope="session")
+def ds(desk_db: Path) -> Datasette:
+    return served(desk_db)
 
 
 def get(ds: Datasette, path: str, status: int = 200) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 from datasette.app import Datasette
+from test_datasette import served
 
 from claims.serve import METADATA, TEMPLATES
 from claims.synthetic import generate
@@ -159,13 +160,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def ds(archive: Path) -> Datasette:
-    return Datasette(
-        [],
-        immutables=[str(archive)],
-        metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")),
-        template_dir=str(TEMPLATES),
-        settings={"sql_time_limit_ms": 10000},
-    )
+    return served(archive, sql_time_limit_ms=10000)
 
 
 def rows(db: Path, sql: str, params: dict[str, Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:

@@ -24,13 +24,13 @@ from test_datasette import (
     HOSTILE_DATE,
     METADATA,
     SCRIPT,
-    TEMPLATES,
     build_desk_db,
     get,
     get_json,
     iran_directing_id,
     q,
     query,
+    served,
 )
 
 from claims.report import build_report, render
@@ -45,14 +45,7 @@ def desk_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def ds(desk_db: Path) -> Datasette:
-    """The database served as `claims serve` serves it (immutable, the project's metadata and templates)."""
-    return Datasette(
-        [],
-        immutables=[str(desk_db)],
-        metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")),
-        template_dir=str(TEMPLATES),
-        settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 1000},
-    )
+    return served(desk_db)
 
 
 def card_path(claim_id: str) -> str:
@@ -131,7 +124,7 @@ def test_claim_card_shows_columns_a_later_schema_adds(desk_db, tmp_path):
         )
     with sqlite3.connect(db) as conn:  # served immutable: fold the WAL back into the file
         conn.execute("pragma wal_checkpoint(truncate)")
-    later = Datasette([], immutables=[str(db)], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")), template_dir=str(TEMPLATES))
+    later = served(db)
     page = get(later, card_path(cid)).text
     text = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", page)))
     assert "ICD 203 band likely" in text and "Confidence moderate" in text
