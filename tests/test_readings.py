@@ -249,3 +249,34 @@ def test_heading_lines_more(db):
     assert said["attribution"]["source_text"] == "Officials"
     c = only(claims, "The talks resumed in Doha")  # "Key points" above it
     assert c["object"] == "in Doha"  # not "Key points"
+
+
+# --- non-restrictive relative clauses ---------------------------------------------------------
+
+
+def test_nonrestrictive_relative_is_its_own_claim(db):
+    """Israel is at war with Hamas, which led an attack from Gaza. (and six more)"""
+    claims = check("relative_clause", db)
+    texts = [c["text"] for c in claims]
+    # the relative clause is cut from its host where it ends it, and stated about its noun
+    assert "Israel is at war with Hamas" in texts
+    c = only(claims, "which led an attack from Gaza")
+    assert (c["subject"], c["predicate"], c["object"]) == ("Hamas", "lead", "an attack from Gaza")
+    assert c["clause_type"] == "relative" and chain(c) == [("the author", None)]
+    c = only(claims, "who was a senior Hamas leader")
+    assert c["subject"] == "Saleh al-Arouri"
+    # in reported speech it is the speaker's, like its host
+    host = only(claims, "Iran supplied the Houthis")
+    c = only(claims, "who attacked ships in the Red Sea")
+    assert c["subject"] == "the Houthis"
+    assert chain(c) == chain(host) == [("the author", None), ("Officials", "said")]
+    # a negated host does not negate it
+    assert reading(only(claims, "Iran did not arm Hezbollah")) == ("negative", "certain")
+    assert reading(only(claims, "which fired rockets at Israel")) == ("positive", "certain")
+    # mid-clause it stays in its host (the host keeps its subject), and "which" is the object
+    only(claims, "Hamas, which Iran funds, attacked Israel")
+    c = only(claims, "which Iran funds")
+    assert (c["subject"], c["object"]) == ("Iran", "Hamas")
+    # restrictive relatives pick the noun out; they state nothing of their own
+    assert "that attacked the base" not in texts and "that Iran funds" not in texts
+    only(claims, "Iran funds the militias that attacked the base")

@@ -67,7 +67,7 @@ def sentence_claims(
             end_char=end,
             predicate=(head.lemma or head.text).lower(),
             clause_type=clause.clause_type,
-            subject=tree.span_text(phrase_words(tree, subj)) or None if subj is not None else None,
+            subject=tree.span_text(phrase_words(tree, subj, marked=False)) or None if subj is not None else None,
             object=tree.span_text(phrase_words(tree, obj)) or None if obj is not None else None,
             subject_head=(subj.lemma or subj.text).lower() if subj is not None else None,
             object_head=(obj.lemma or obj.text).lower() if obj is not None else None,
@@ -83,8 +83,18 @@ def sentence_claims(
             statement_date=resolve(said.text, doc_date)[0] if said is not None else None,
             statement_date_text=said.text if said is not None else None,
             mentions=found,
-            proposition_key=proposition_key(tree, head, subj, obj, found),
+            proposition_key=proposition_key(tree, head, subj, obj, found + outside(doc, tree, (start, end), [subj, obj], aliases)),
         )
+
+
+def outside(doc: Document, tree: Tree, span: tuple[int, int], args: list[Word | None], aliases: str | None) -> list[Mention]:
+    """Entity mentions of arguments outside the claim's span (the antecedent of "which")."""
+    out: list[Mention] = []
+    for word in args:
+        at = tree.span(phrase_words(tree, word)) if word is not None else None
+        if at is not None and (at[1] <= span[0] or at[0] >= span[1]):
+            out.extend(mentions(doc, at[0], at[1], aliases))
+    return out
 
 
 def _key_of(tree: Tree, word: Word | None, found: list[Mention]) -> str:

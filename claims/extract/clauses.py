@@ -1,8 +1,9 @@
 """Clauses that state something, found on UD v2 trees.
 
 One claim per main clause, conjoined clause, complement clause (under reporting
-or cognitive verbs and content nouns), finite adverbial clause and relative
-clause. A reporting frame whose content is a clause ("Recent intelligence
+or cognitive verbs and content nouns), finite adverbial clause and non-restrictive
+relative clause (", which led an attack": its subject is the noun the relative
+pronoun stands for; "the groups that Iran funds" only restricts a noun). A reporting frame whose content is a clause ("Recent intelligence
 reveals that X") yields X, attributed to the frame's subject, not the frame.
 """
 
@@ -30,6 +31,11 @@ CLAUSE_RELS = {
 }
 # Adverbial markers of purpose and manner make circumstances, not statements.
 NON_STATEMENT_MARKS = {"to", "so", "than", "like"}
+# Relative pronouns that stand for their antecedent noun phrase ("Hamas, which led ...");
+# "that" and the zero relative only restrict ("the groups that Iran funds").
+RELATIVE_PRONOUNS = {"which", "who", "whom"}
+# What sets a non-restrictive relative clause off from its noun.
+SET_OFF = {",", "(", "—", "–"}
 
 
 @dataclass
@@ -85,8 +91,14 @@ def clause_heads(tree: Tree) -> list[Clause]:
             continue
         if rel == "acl:relcl":
             # "which most nations signed", not "the money to provide" (an infinitive mislabelled)
-            # nor "the extent to which X" (a question about X, not X)
-            if is_predicate(tree, w) and is_finite(tree, w) and not is_degree_relative(tree, w):
+            # nor "the extent to which X" (a question about X, not X), nor a restrictive
+            # relative ("the groups that Iran funds"), which names a noun rather than states
+            if (
+                is_predicate(tree, w)
+                and is_finite(tree, w)
+                and not is_degree_relative(tree, w)
+                and is_nonrestrictive(tree, w)
+            ):
                 out.append(Clause(w, "relative"))
             continue
         kind = CLAUSE_RELS.get(base(rel))
@@ -138,6 +150,39 @@ def is_degree_relative(tree: Tree, w: Word) -> bool:
     """"the extent to which X", "the rate at which X": a relative clause on a noun of degree."""
     noun = tree.head_of(w)
     return noun is not None and (noun.lemma or noun.text).lower() in lexicons().words("hedges", "degree_nouns")
+
+
+def relative_pronoun(tree: Tree, w: Word) -> Word | None:
+    """The relative pronoun heading a relative clause ("which", "who", "whom"), if any."""
+    for c in tree.children(w):
+        if c.id < w.id and (c.text or "").lower() in RELATIVE_PRONOUNS:
+            return c
+    return None
+
+
+def is_nonrestrictive(tree: Tree, w: Word) -> bool:
+    """", which led an attack", ", who said ...": a relative clause set off from its noun by a
+    comma (or bracket or dash) and opened by a relative pronoun, so it adds a statement about
+    the noun; "the groups that Iran funds" and "the man who came" only pick the noun out."""
+    if relative_pronoun(tree, w) is None:
+        return False
+    sub = tree.subtree(w)
+    first = sub[0]
+    if first.upos == "PUNCT" and first.text in SET_OFF:
+        return True
+    before = tree.by_id.get(first.id - 1)
+    return before is not None and before.upos == "PUNCT" and before.text in SET_OFF
+
+
+def antecedent(tree: Tree, word: Word | None) -> Word | None:
+    """The noun a relative pronoun stands for ("Hamas, which led ..." → Hamas), else the word."""
+    if word is None or (word.text or "").lower() not in RELATIVE_PRONOUNS:
+        return word
+    clause = tree.head_of(word)
+    if clause is None or clause.deprel != "acl:relcl" or relative_pronoun(tree, clause) is not word:
+        return word
+    noun = tree.head_of(clause)
+    return noun if noun is not None else word
 
 
 def is_discourse_marker(tree: Tree, words: list[Word]) -> bool:
@@ -196,16 +241,34 @@ def own_words(tree: Tree, head: Word, heads: set[int]) -> list[Word]:
     }
     # "According to X, ..." names the source: it is attribution, not content
     cut |= {c.id for c in tree.children(head, "obl", "advcl", "nmod") if is_according(tree, c)}
+    # a non-restrictive relative clause is a claim of its own; it is cut out where that leaves
+    # the host in one piece ("X is at war with Hamas, which led ..."), not mid-clause
+    # ("Hamas, which Iran funds, attacked Israel" keeps its subject)
+    whole = tree.subtree(head, exclude=cut)
+    for c in whole:
+        if c.id != head.id and c.id in heads and c.deprel == "acl:relcl" and at_edge(tree, c, head, whole):
+            cut.add(c.id)
     return tree.subtree(head, exclude=cut)
+
+
+def at_edge(tree: Tree, rel: Word, head: Word, words: list[Word]) -> bool:
+    """The relative clause's words lie at one end of the host's (punctuation aside)."""
+    inner = {w.id for w in tree.subtree(rel)}
+    lo, hi = min(inner), max(inner)
+    host = [w.id for w in words if w.id not in inner and w.upos != "PUNCT"]
+    if lo > head.id:
+        return not any(i > hi for i in host)
+    return not any(i < lo for i in host)
 
 
 def is_according(tree: Tree, word: Word) -> bool:
     return any(c.text.lower() == "according" for c in tree.children(word, "case"))
 
 
-def phrase_words(tree: Tree, word: Word) -> list[Word]:
-    """A noun phrase without its relative and content clauses."""
-    cut = {c.id for c in tree.children(word, "acl", "acl:relcl", "parataxis")}
+def phrase_words(tree: Tree, word: Word, marked: bool = True) -> list[Word]:
+    """A noun phrase without its relative and content clauses (and, unless ``marked``, without
+    its preposition: the antecedent of "which" as a subject, "Hamas" of "with Hamas")."""
+    cut = {c.id for c in tree.children(word, "acl", "acl:relcl", "parataxis", *(() if marked else ("case",)))}
     return trim(tree.subtree(word, exclude=cut))
 
 
@@ -215,7 +278,7 @@ def subject_of(tree: Tree, head: Word) -> Word | None:
         first = tree.head_of(head)
         if first is not None:
             subj = tree.child(first, *SUBJECT_RELS)
-    return subj
+    return antecedent(tree, subj)
 
 
 def shared_object(tree: Tree, head: Word) -> Word | None:
@@ -246,7 +309,7 @@ def object_of(tree: Tree, head: Word) -> Word | None:
     for rels in (("obj",), ("iobj",), ("xcomp",), ("obl",)):
         found = [x for x in tree.children(head, *rels) if one_line(tree.text, x, head)]
         if found:
-            return found[0]
+            return antecedent(tree, found[0])
     return None
 
 

@@ -101,6 +101,9 @@ def trim(words: list[Word], rels: set[str] = EDGE_RELS) -> list[Word]:
     while lo < hi and base(words[lo].deprel) in rels:
         lo += 1
     while hi > lo and base(words[hi - 1].deprel) == "punct":
+        # a closing bracket whose opening one is kept stays ("Hamas (an FTO)")
+        if words[hi - 1].text == ")" and sum(w.text == "(" for w in words[lo : hi - 1]) > sum(w.text == ")" for w in words[lo : hi - 1]):
+            break
         hi -= 1
     return words[lo:hi]
 
