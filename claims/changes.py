@@ -32,6 +32,11 @@ class Change(str, Enum):
     figure_changed = "figure changed"
 
 
+def change_words(stored: str | None) -> str | None:
+    """A change label as stored in ``claims.change_label`` (its name: figure_changed) in words (figure changed)."""
+    return Change[stored].value if stored is not None and stored in Change.__members__ else None
+
+
 # The label shown when several apply: the one a reader most needs to see.
 PRIORITY = [Change.reversed, Change.figure_changed, Change.strengthened, Change.weakened, Change.new_source, Change.repeated]
 

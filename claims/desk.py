@@ -22,6 +22,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from . import model as m
+from .changes import change_words
 
 # --- one place for the words the pages use -----------------------------------
 
@@ -128,7 +129,7 @@ def _neighbour(row: dict[str, Any] | None, datasette: Any, database: str) -> dic
         **row,
         "words": assessment_words(row["certainty"], row["polarity"]),
         "url": row_url(datasette, database, "claims", row["id"]),
-        "change": (row.get("change_label") or "").replace("_", " ") or None,
+        "change": change_words(row.get("change_label")),
     }
 
 
@@ -190,7 +191,7 @@ async def claim_card(datasette: Any, database: str, claim_id: str) -> dict[str, 
         "claim": c,
         "optional": optional,
         "band": band_words(optional.get("estimative_band")),
-        "change": (optional.get("change_label") or "").replace("_", " ") or None,
+        "change": change_words(optional.get("change_label")),
         "words": assessment_words(c["certainty"], c["polarity"]),
         "quote": await claim_in_sentence(datasette, database, claim_id, links=False),
         "document": doc,
