@@ -120,7 +120,9 @@ def static_dir() -> Path:
         from model2vec.distill import distill
     except ImportError as e:
         raise ModelNotAvailable(
-            f"building the static embedding model needs model2vec's distill extra ({e})", path="model2vec", fix="pip install -e '.[embed]'"
+            f"building the static embedding model needs model2vec's distill step ({e})",
+            path="model2vec",
+            fix="reinstall claims (pip install claims, or make install): it depends on scikit-learn, skeletoken and transformers",
         ) from e
     import torch
 
