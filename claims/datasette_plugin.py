@@ -37,6 +37,7 @@ from datasette.utils.asgi import Forbidden, Response, asgi_static
 from markupsafe import Markup, escape
 
 from . import desk
+from .changes import change_words
 from .desk import SCORE_WORDS, SCORES, assessment_words, pair_words, source_url, timeline_url
 
 PLUGIN = "claims"
@@ -756,6 +757,7 @@ async def timeline(datasette: Any, request: Any) -> Response:
         for r in rows:
             r["quote"] = quotes.get(r["claim_id"])
             r["words"] = assessment_words(r["certainty"], r["polarity"])
+            r["change"] = change_words(r.get("change"))
             r["claim_url"] = datasette.urls.row(database, "claims", tilde_encode(r["claim_id"]))
             r["document_url"] = datasette.urls.row(
                 database, "documents", tilde_encode(r["document_id"])
