@@ -193,7 +193,8 @@ def link_command(
 ) -> None:
     """Review proposition links: merge two propositions or split a claim off; decisions survive `claims reextract`."""
     if evaluate is not None:
-        from .propositions import SCORERS, THRESHOLD, load_pairs, sweep
+        from .evaluation.pairs import load_pairs, sweep
+        from .propositions import SCORERS, THRESHOLD
 
         pairs = load_pairs(evaluate)
         click.echo(f"{len(pairs)} pairs, {sum(1 for p in pairs if p[2])} same proposition; linker threshold {THRESHOLD}")
