@@ -193,7 +193,8 @@ def link_command(
 ) -> None:
     """Review proposition links: merge two propositions or split a claim off; decisions survive `claims reextract`."""
     if evaluate is not None:
-        from .propositions import SCORERS, THRESHOLD, load_pairs, sweep
+        from .evaluation.pairs import load_pairs, sweep
+        from .propositions import SCORERS, THRESHOLD
 
         pairs = load_pairs(evaluate)
         click.echo(f"{len(pairs)} pairs, {sum(1 for p in pairs if p[2])} same proposition; linker threshold {THRESHOLD}")
@@ -204,15 +205,15 @@ def link_command(
         return
     if (merge is None) == (split_claim is None):
         raise click.UsageError("give one of --merge INTO OTHER or --split CLAIM_ID")
-    from . import propositions
+    from .propositions import review
 
     with _session(db) as s:
         if merge is not None:
-            action = propositions.merge(s, merge[0], merge[1], reason=reason, reviewer=reviewer)
+            action = review.merge(s, merge[0], merge[1], reason=reason, reviewer=reviewer)
             msg = f"merged proposition {merge[1]} into {merge[0]}: {len(action.claim_ids)} claim(s) moved (review #{action.id})"
         else:
             assert split_claim is not None
-            action = propositions.split(s, split_claim, reason=reason, reviewer=reviewer)
+            action = review.split(s, split_claim, reason=reason, reviewer=reviewer)
             msg = f"claim {split_claim} is now proposition {action.proposition_id} (review #{action.id})"
         s.commit()
     click.echo(msg)

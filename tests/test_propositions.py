@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from claims import model as m
 from claims.cli import cli
-from claims.propositions import SCORERS, THRESHOLD, claim_views, load_pairs, similarity, sweep
+from claims.evaluation.pairs import load_pairs, sweep
+from claims.propositions import SCORERS, THRESHOLD, claim_views, similarity
 from claims.store import engine_for
 
 PAIRS = Path(__file__).resolve().parent / "data" / "pairs.jsonl"

@@ -155,7 +155,8 @@ PAIRS = Path(__file__).resolve().parent.parent.parent / "tests" / "data" / "pair
 def evaluate_pairs(path: Path = PAIRS) -> dict[str, dict[str, tuple[int, int, int, int]]]:
     """The hand-labelled claim pairs (docs/evaluation.md, "Linking"): (tp, fp, fn, tn) of each linker, by split."""
     from .. import embed
-    from ..propositions import THRESHOLD, load_pairs, pair_decision, similarity
+    from ..propositions import THRESHOLD, pair_decision, similarity
+    from .pairs import load_pairs
 
     pairs = load_pairs(path)
     texts = sorted({v.features.text for a, b, _, _ in pairs for v in (a, b)})

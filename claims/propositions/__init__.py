@@ -23,7 +23,6 @@ see the "Linking" section of docs/evaluation.md.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -36,9 +35,8 @@ from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from . import model as m
-from .errors import ClaimsError
-from .store import table
+from .. import model as m
+from ..store import table
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +71,7 @@ def hedge_words() -> frozenset[str]:
     Only dropped when used as adverbs: "direct" is a qualifier in "direct
     control" but the predicate in "directing these groups".
     """
-    from .extract.lexicons import lexicons
+    from ..extract.lexicons import lexicons
 
     h = lexicons().hedges
     words: set[str] = {str(w).lower() for w in h.get("adverbs", {})}
@@ -317,56 +315,6 @@ def similarity(a: ClaimView, b: ClaimView) -> tuple[float, str, str]:
     s = score_hybrid(a, b)
     same = "same predicate" if a.predicate == b.predicate else f"predicates {a.predicate}/{b.predicate}"
     return s, "fuzzy", f"neutral text {s:.2f} ({same}): '{a.neutral}' ~ '{b.neutral}'"
-
-
-# --- evaluation on labelled pairs --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scores:
-    threshold: float
-    tp: int
-    fp: int
-    fn: int
-    tn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def load_pairs(path: Any) -> list[tuple[ClaimView, ClaimView, bool, dict[str, Any]]]:
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                d = json.loads(line)
-                out.append((ClaimView.from_json(d["a"]), ClaimView.from_json(d["b"]), bool(d["same"]), d))
-    return out
-
-
-def sweep(
-    pairs: Sequence[tuple[ClaimView, ClaimView, bool, Any]],
-    scorer: Callable[[ClaimView, ClaimView], float],
-    thresholds: Iterable[float],
-) -> list[Scores]:
-    scored = [(scorer(a, b), same) for a, b, same, _ in pairs]
-    out = []
-    for t in thresholds:
-        tp = sum(1 for s, y in scored if s >= t and y)
-        fp = sum(1 for s, y in scored if s >= t and not y)
-        fn = sum(1 for s, y in scored if s < t and y)
-        out.append(Scores(round(t, 2), tp, fp, fn, len(scored) - tp - fp - fn))
-    return out
 
 
 # --- views from the database --------------------------------------------------
@@ -779,7 +727,7 @@ def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | N
     """
     import numpy as np
 
-    from . import embed
+    from .. import embed
 
     model = model or embed.MODEL_VERSION
     want = {cid: v.features.text for cid, v in views.items() if v.features.linkable[0]}
@@ -821,7 +769,7 @@ def _archive_vectors(conn: Any, rows: Sequence[_Linked], blocks: set[str], exclu
     """
     import numpy as np
 
-    from .embed import DTYPE
+    from ..embed import DTYPE
 
     ids = sorted({c.id for c in rows})
     entity_ids: set[int] = set()
@@ -958,12 +906,12 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
     Change labels (claims.changes) are stored for every proposition touched.
     Rows are read and written with plain SQL in the session's transaction (no ORM objects).
     """
-    from .changes import clear_changes, store_changes
+    from ..changes import clear_changes, store_changes
 
     s.flush()
     conn = s.connection()
     if semantic and embedder is None:
-        from .embed import available
+        from ..embed import available
 
         ok, why = available()
         if not ok:  # linking still works, by rule only; the links' reasons and the log say so
@@ -997,7 +945,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         views = claim_views(s, [*unlinked, *pooled])
         nearest: dict[str, list[tuple[float, _Linked]]] = {}
         if semantic:
-            from .embed import MODEL_VERSION
+            from ..embed import MODEL_VERSION
 
             # only the candidates' vectors are read (_archive_vectors); views are built for the nearest claims alone
             vectors = claim_vectors(conn, {c.id: views[c.id] for c in unlinked}, embedder)
@@ -1220,53 +1168,3 @@ def refresh_counts(s: Session, pids: set[int] | None = None) -> None:
         n, lo, hi, k = counts.get(prop.id, (0, None, None, 0))
         prop.n_claims, prop.first_seen, prop.last_seen, prop.n_assessments = n, lo, hi, k
         s.add(prop)
-
-
-# --- reviewer decisions -------------------------------------------------------
-
-
-class ReviewError(ClaimsError):
-    """A merge or split that names something not in the database."""
-
-
-def merge(s: Session, into: int, other: int, reason: str | None = None, reviewer: str | None = None) -> m.ReviewAction:
-    """Move every claim of proposition ``other`` into ``into``; recorded in ``review_actions``."""
-    if into == other:
-        raise ReviewError(f"cannot merge proposition {into} into itself", fix="give two different proposition ids")
-    for pid in (into, other):
-        if s.get(m.Proposition, pid) is None:
-            raise ReviewError(f"no proposition {pid}", fix="list them with `claims compare` or the propositions table")
-    moved = list(s.exec(select(m.Claim).where(m.Claim.proposition_id == other).order_by(m.Claim.id)))  # type: ignore[arg-type]
-    action = m.ReviewAction(
-        action="merge", proposition_id=into, from_proposition_id=other, claim_ids=[c.id for c in moved], reason=reason, reviewer=reviewer
-    )
-    s.add(action)
-    s.flush()
-    for c in moved:
-        _record(s, c, into, "review", 1.0, f"review #{action.id} merge: {reason or 'no reason given'}", None)
-    s.flush()
-    refresh_counts(s)
-    return action
-
-
-def split(s: Session, claim_id: str, reason: str | None = None, reviewer: str | None = None) -> m.ReviewAction:
-    """Take one claim out of its proposition into a new one of its own; recorded in ``review_actions``."""
-    claim = s.get(m.Claim, claim_id)
-    if claim is None:
-        raise ReviewError(f"no claim {claim_id}", fix="claim ids look like <document>:<sentence>:<word>; see `claims export`")
-    key = f"split:{claim_id}"
-    prop = s.exec(select(m.Proposition).where(m.Proposition.key == key)).first()
-    if prop is None:
-        prop = m.Proposition(key=key, label=claim.text)
-        s.add(prop)
-        s.flush()
-    assert prop.id is not None
-    action = m.ReviewAction(
-        action="split", proposition_id=prop.id, from_proposition_id=claim.proposition_id, claim_ids=[claim_id], reason=reason, reviewer=reviewer
-    )
-    s.add(action)
-    s.flush()
-    _record(s, claim, prop.id, "review", 1.0, f"review #{action.id} split: {reason or 'no reason given'}", None)
-    s.flush()
-    refresh_counts(s)
-    return action
