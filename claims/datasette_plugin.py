@@ -265,6 +265,9 @@ def source_cell(datasette: Any, name: Any, source_type: Any, document_id: Any) -
 _claims_dbs: dict[int, set[str]] = {}
 
 
+CLAIMS_TABLES = ("claims", "sentences", "propositions")  # a database with these is a claims database
+
+
 async def is_claims_db(datasette: Any, database: str) -> bool:
     """True for a database with the claims schema (cached per Datasette instance)."""
     known = _claims_dbs.setdefault(id(datasette), set())
@@ -274,7 +277,7 @@ async def is_claims_db(datasette: Any, database: str) -> bool:
         names = set(await datasette.get_database(database).table_names())
     except KeyError:
         return False
-    if {"claims", "sentences", "propositions"} <= names:
+    if set(CLAIMS_TABLES) <= names:
         known.add(database)
         return True
     return False
@@ -373,7 +376,15 @@ MMAP_BYTES = 2_000_000_000
 
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
-    if database != "_internal":
+    """Memory-mapped reads for claims databases only: other databases served beside them (or by any
+    Datasette in the same environment) keep SQLite's defaults."""
+    if database == "_internal":
+        return
+    marks = ",".join("?" * len(CLAIMS_TABLES))
+    found = conn.execute(
+        f"select count(*) from sqlite_master where type = 'table' and name in ({marks})", CLAIMS_TABLES
+    ).fetchone()[0]
+    if found == len(CLAIMS_TABLES):
         conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
 
 
@@ -884,13 +895,24 @@ def asgi_wrapper(datasette: Any) -> Any:
     """Refuse every request that is not a read: nothing a visitor does may change the data.
 
     (Datasette 0.65 answers a POST to a read-only canned query with a 500; this makes it a 405.)
+    Only a Datasette that serves a claims database is guarded, and in it only the claims
+    databases and the server-wide pages: another database served beside them is left alone.
     """
+
+    async def guards(path: str) -> bool:
+        served = [n for n in datasette.databases if n != "_internal"]
+        claims_dbs = [n for n in served if await is_claims_db(datasette, n)]
+        if not claims_dbs:
+            return False
+        first = urllib.parse.unquote(path.lstrip("/").split("/", 1)[0])
+        return not (first in served and first not in claims_dbs)
 
     def wrap(app: Any) -> Any:
         async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
             if (
                 scope.get("type") == "http"
                 and scope.get("method", "GET").upper() not in READ_METHODS
+                and await guards(scope.get("path", "/"))
             ):
                 await Response.text(
                     "This claims desk is read-only.", status=405, headers={"Allow": "GET, HEAD"}

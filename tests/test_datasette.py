@@ -392,6 +392,27 @@ def test_nothing_a_visitor_does_changes_the_data(ds, desk_db):
     assert query(desk_db, "select count(*) from claims")[0][0] == before
 
 
+def test_databases_that_are_not_claims_databases_are_left_alone(desk_db, tmp_path):
+    from claims.datasette_plugin import MMAP_BYTES
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("create table notes (id integer primary key, body text)")
+    both = Datasette([str(other)], immutables=[str(desk_db)])
+    alone = Datasette([str(other)])
+
+    def mmap(ds: Datasette, name: str) -> int:
+        return asyncio.run(ds.get_database(name).execute("PRAGMA mmap_size")).first()[0]
+
+    assert mmap(both, desk_db.stem) == MMAP_BYTES
+    assert mmap(both, "other") == 0 and mmap(alone, "other") == 0
+    guarded = "This claims desk is read-only."
+    assert guarded in asyncio.run(both.client.post(f"/{desk_db.stem}/claims", data={})).text
+    assert guarded in asyncio.run(both.client.post("/-/timeline", data={})).text
+    assert guarded not in asyncio.run(both.client.post("/other/notes", data={})).text
+    assert guarded not in asyncio.run(alone.client.post("/other/notes", data={})).text
+
+
 def test_claims_about(ds, desk_db):
     rows = get_json(ds, "/claims/claims_about.json?entity=iran&_shape=array")
     texts = [r["text"] for r in rows]
