@@ -82,6 +82,12 @@ class SourceDocument:
     external_id: str | None = None
     conllu: str | None = None  # set when the document comes pre-parsed
     meta: dict[str, Any] = field(default_factory=dict)
+    # pre-parsed input, read once here to rebuild its text and handed to the pipeline (which drops
+    # it once used); never pickled: documents travel to workers as text
+    parsed: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "parsed": None}
 
     @property
     def content_hash(self) -> str:
@@ -255,10 +261,11 @@ def from_text(raw: str, path: str, fmt: str, default_date: str | None) -> Source
 
 def from_conllu(raw: str, path: str, default_date: str | None) -> SourceDocument:
     """Pre-parsed CoNLL-U: the text is rebuilt from the tokens; metadata from ``# key = value``."""
-    from .nlp.conllu import text_of_conllu  # local: keeps this module free of stanza
+    from .nlp.conllu import read_conllu  # local: keeps this module free of stanza
 
     meta = dict(re.findall(r"^#\s*(date|title|source|url)\s*=\s*(.+?)\s*$", raw, re.M))
-    text = text_of_conllu(raw, path)
+    parsed = read_conllu(raw, path)
+    text = str(parsed.text or "")
     doc_date = meta.get("date") or default_date
     if not text.strip():
         raise InputError("has no tokens", path=path, fix="check that it is CoNLL-U")
@@ -275,6 +282,7 @@ def from_conllu(raw: str, path: str, default_date: str | None) -> SourceDocument
         source=meta.get("source"),
         url=meta.get("url"),
         conllu=raw,
+        parsed=parsed,
     )
 
 

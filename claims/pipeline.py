@@ -106,10 +106,11 @@ def analyse_batch(
     for d in batch:
         if d.conllu is not None:
             try:
-                parsed = read_conllu(d.conllu, d.path)
+                parsed = d.parsed if d.parsed is not None else read_conllu(d.conllu, d.path)
             except InputError as e:
                 yield _problem(e)
                 continue
+            d.parsed = None  # read once (ingest.from_conllu); not kept for the rest of the run
             yield _analysed(d, parsed, CONLLU_PARSER, aliases)
     raw = [d for d in batch if d.conllu is None]
     if raw:

@@ -261,6 +261,29 @@ def test_conllu_with_date_comment():
     assert doc.conllu is not None and "# date = 2023-11-08" in doc.conllu
 
 
+def test_conllu_is_read_once_and_travels_as_text(tmp_path, monkeypatch):
+    import pickle
+
+    import claims.nlp.conllu as conllu
+    import claims.pipeline as pipeline
+
+    calls = []
+    real = conllu.read_conllu
+
+    def counting(raw, path="<conllu>"):
+        calls.append(path)
+        return real(raw, path)
+
+    monkeypatch.setattr(conllu, "read_conllu", counting)
+    monkeypatch.setattr(pipeline, "read_conllu", counting)
+    result = pipeline.ingest([DATA / "chain.conllu"], tmp_path / "c.db", parser="conllu")
+    assert len(result.stored) == 1 and result.n_claims > 0 and not result.problems
+    assert len(calls) == 1  # ingest.from_conllu reads it; the pipeline uses that parse
+    doc = read_one(DATA / "chain.conllu")
+    assert doc.parsed is not None
+    assert pickle.loads(pickle.dumps(doc)).parsed is None
+
+
 def test_conllu_without_date(tmp_path):
     raw = "\n".join(line for line in (DATA / "chain.conllu").read_text().splitlines() if not line.startswith("# date")) + "\n"
     path = write(tmp_path / "a.conllu", raw)

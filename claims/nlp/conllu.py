@@ -38,10 +38,6 @@ def read_conllu(raw: str, path: str = "<conllu>") -> Document:
     return doc
 
 
-def text_of_conllu(raw: str, path: str = "<conllu>") -> str:
-    return str(read_conllu(raw, path).text or "")
-
-
 def sentence_conllu(doc: Document) -> list[str]:
     """Each sentence as CoNLL-U, with ``start_char``/``end_char`` in MISC."""
     return [f"{s:C}" for s in doc.sentences]
