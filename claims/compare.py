@@ -212,21 +212,18 @@ def timelines(
         by_prop[c.proposition_id].append(c)
     if not by_prop:
         return []
-    from .export import build_records
+    from .export import build_records, load_related
 
-    records = {r.claim_id: r for r in build_records(s, claims)}
-    docs = {d.id: d for d in s.exec(select(m.Document).where(col(m.Document.id).in_({c.document_id for c in claims})))}
-    sents = {x.id: x for x in s.exec(select(m.Sentence).where(col(m.Sentence.id).in_({c.sentence_id for c in claims})))}
+    related = load_related(s, claims)
+    records = {r.claim_id: r for r in build_records(s, claims, related)}
+    docs, sents = related.docs, related.sents
     links = {x.claim_id: x for x in s.exec(select(m.PropositionLink).where(col(m.PropositionLink.claim_id).in_([c.id for c in claims])))}
-    times: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for t in s.exec(select(m.TimeRefRow).where(col(m.TimeRefRow.claim_id).in_([c.id for c in claims]))):
-        times[t.claim_id].append((t.start_char, t.end_char))
+    times = {cid: [(t.start_char, t.end_char) for t in rows] for cid, rows in related.times.items()}
     cue_words: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for h in s.exec(select(m.HedgeCueRow).where(col(m.HedgeCueRow.claim_id).in_([c.id for c in claims]))):
-        cue_words[h.claim_id].append((h.start_char, h.text))
-    for a in s.exec(select(m.Attribution).where(col(m.Attribution.claim_id).in_([c.id for c in claims]))):
-        if a.cue:
-            cue_words[a.claim_id].append((a.cue_start if a.cue_start is not None else -1, a.cue))
+    for cid, hedge_rows in related.hedges.items():
+        cue_words[cid].extend((h.start_char, h.text) for h in hedge_rows)
+    for cid, chain_rows in related.chains.items():
+        cue_words[cid].extend((a.cue_start if a.cue_start is not None else -1, a.cue) for a in chain_rows if a.cue)
     reviews: dict[int, list[ReviewOut]] = defaultdict(list)
     for r in s.exec(select(m.ReviewAction).order_by(col(m.ReviewAction.id))):
         out = ReviewOut(id=r.id or 0, action=r.action, claim_ids=r.claim_ids, reason=r.reason, reviewer=r.reviewer, created_at=r.created_at.isoformat())
@@ -244,7 +241,7 @@ def timelines(
         for c in items:
             doc, sent, rec, link = docs[c.document_id], sents[c.sentence_id], records[c.id], links.get(c.id)
             chain = rec.attribution.chain if rec.attribution else [m.AttributionLink(source_text=doc.source or "the author", source_type=m.SourceType.author)]
-            skip = [(a - c.start_char, b - c.start_char) for a, b in times[c.id]]
+            skip = [(a - c.start_char, b - c.start_char) for a, b in times.get(c.id, [])]
             assessments.append(
                 Assessment(
                     claim_id=c.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,38 @@ def _grouped(s: Session, table: Any, ids: list[str]) -> dict[str, list[Any]]:
     return out
 
 
-def build_records(s: Session, claims: list[m.Claim]) -> list[m.ClaimRecord]:
-    """Export records for a list of claims, with their documents, sentences and children."""
+@dataclass
+class Related:
+    """What a list of claims' records are built from, read once (``timelines`` reads it too)."""
+
+    docs: dict[str, m.Document]
+    sents: dict[str, m.Sentence]
+    chains: dict[str, list[m.Attribution]]
+    hedges: dict[str, list[m.HedgeCueRow]]
+    times: dict[str, list[m.TimeRefRow]]
+    ents: dict[str, list[tuple[m.ClaimEntity, m.Entity]]]
+
+
+def load_related(s: Session, claims: list[m.Claim]) -> Related:
+    """The documents, sentences and child rows of these claims, one query each."""
     ids = [c.id for c in claims]
-    docs = {d.id: d for d in s.exec(select(m.Document).where(m.Document.id.in_({c.document_id for c in claims})))}  # type: ignore[attr-defined]
-    sents = {x.id: x for x in s.exec(select(m.Sentence).where(m.Sentence.id.in_({c.sentence_id for c in claims})))}  # type: ignore[attr-defined]
-    chains = _grouped(s, m.Attribution, ids)
-    hedges = _grouped(s, m.HedgeCueRow, ids)
-    times = _grouped(s, m.TimeRefRow, ids)
     ents: dict[str, list[tuple[m.ClaimEntity, m.Entity]]] = defaultdict(list)
     for ce, ent in s.exec(select(m.ClaimEntity, m.Entity).where(m.ClaimEntity.entity_id == m.Entity.id, m.ClaimEntity.claim_id.in_(ids))):  # type: ignore[attr-defined]
         ents[ce.claim_id].append((ce, ent))
+    return Related(
+        docs={d.id: d for d in s.exec(select(m.Document).where(m.Document.id.in_({c.document_id for c in claims})))},  # type: ignore[attr-defined]
+        sents={x.id: x for x in s.exec(select(m.Sentence).where(m.Sentence.id.in_({c.sentence_id for c in claims})))},  # type: ignore[attr-defined]
+        chains=_grouped(s, m.Attribution, ids),
+        hedges=_grouped(s, m.HedgeCueRow, ids),
+        times=_grouped(s, m.TimeRefRow, ids),
+        ents=ents,
+    )
+
+
+def build_records(s: Session, claims: list[m.Claim], related: Related | None = None) -> list[m.ClaimRecord]:
+    """Export records for a list of claims, with their documents, sentences and children."""
+    r = related if related is not None else load_related(s, claims)
+    docs, sents, chains, hedges, times, ents = r.docs, r.sents, r.chains, r.hedges, r.times, r.ents
     out = []
     for c in claims:
         doc = docs[c.document_id]
