@@ -70,7 +70,8 @@ def ingest(
 
     parallel = jobs > 1 or scheduler is not None
     if parser in ("spacy", "conllu") or (parser == "auto" and not stanza_models_present()):
-        # no stanza pipeline in this process: spaCy and stanza's data model without torch (2-6 s less)
+        # no stanza pipeline in this process (with no models on disk, nlp.parse.decide_parser falls
+        # back without loading one): spaCy and stanza's data model without torch (2-6 s less)
         lite.import_without_torch(spacy=not parallel and parser != "conllu")
     from ..pipeline import Ingest
 
