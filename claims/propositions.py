@@ -37,7 +37,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from . import model as m
-from .errors import ClaimsError
+from .errors import ReviewError
 from .store import table
 
 log = logging.getLogger(__name__)
@@ -1223,10 +1223,6 @@ def refresh_counts(s: Session, pids: set[int] | None = None) -> None:
 
 
 # --- reviewer decisions -------------------------------------------------------
-
-
-class ReviewError(ClaimsError):
-    """A merge or split that names something not in the database."""
 
 
 def merge(s: Session, into: int, other: int, reason: str | None = None, reviewer: str | None = None) -> m.ReviewAction:

@@ -27,9 +27,10 @@ def eval_command(data: str | None, output: str | None, only: tuple[str, ...], li
     from rich.console import Console
     from rich.table import Table
 
+    from ..errors import MissingData
     from ..evaluation import report
     from ..evaluation.corpora import data_dir
-    from ..evaluation.evaluators import EVALUATORS, MissingData
+    from ..evaluation.evaluators import EVALUATORS
     from ..extract.lexicons import extractor_version
 
     console = Console(stderr=True)
