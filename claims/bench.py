@@ -53,7 +53,7 @@ POLNEAR = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "polnear" / "dev" / "text"
 )
 ROOT = Path(__file__).resolve().parent.parent
-from .bench_cli import SECTIONS  # noqa: E402  (the command line offers them without importing this module)
+from .cli.bench import SECTIONS  # noqa: E402  (the command line offers them without importing this module)
 
 PACKAGES = (
     "claims",

@@ -29,11 +29,7 @@ from .changes import (  # noqa: F401  (re-exported)
     label_changes,
     source_identity,
 )
-from .errors import ClaimsError
-
-
-class QueryError(ClaimsError):
-    """A compare or report query that finds nothing."""
+from .errors import QueryError
 
 
 def distinct_words(words: Any) -> list[str]:

@@ -35,3 +35,19 @@ class ModelNotAvailable(ClaimsError):
 
 class StoreError(ClaimsError):
     """A database that cannot be opened or written."""
+
+
+class QueryError(ClaimsError):
+    """A compare or report query that finds nothing."""
+
+
+class ReportError(ClaimsError):
+    """A report that cannot be made as asked."""
+
+
+class ReviewError(ClaimsError):
+    """A merge or split that names something not in the database."""
+
+
+class MissingData(ClaimsError):
+    """An evaluation corpus is not where it should be."""

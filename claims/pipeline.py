@@ -25,7 +25,7 @@ from .extract import claims_of, extractor_version
 from .extract.types import ClaimCandidate
 from .ingest import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, SourceDocument, discover, read_path
 from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
-from .nlp.parse import Parser, ParserInfo, load_parser, resolve_parser_name, stanza_models_present
+from .nlp.parse import Parser, ParserInfo, decide_parser, load_parser, stanza_models_present
 from .propositions import link_propositions, stale_predicates, unlink_predicates
 from .store import engine_for, has_document, replace_claims, table, write_claims
 
@@ -282,7 +282,8 @@ class Ingest:
         first = next(batches, None)
         if first is None:
             return
-        cluster = Cluster(resolve_parser_name(self.parser_name), self.aliases, scheduler=self.scheduler, jobs=self.jobs)
+        # the one decision on `auto` (nlp.parse.decide_parser), made here for every worker
+        cluster = Cluster(decide_parser(self.parser_name).name, self.aliases, scheduler=self.scheduler, jobs=self.jobs)
         try:
             for items in analyse_distributed(itertools.chain([first], batches), cluster):
                 yield from self._collect(items, result)

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from . import __version__, resources
 from . import model as m
 from .compare import PropositionTimeline, QueryError, proposition_ids, timelines
-from .errors import ClaimsError
+from .errors import ReportError
 from .propositions import LINKER_VERSION
 
 SCHEMA_PATH = resources.schema_path("report.schema.json")
@@ -46,10 +46,6 @@ class Report(BaseModel):
     generated_at: str | None = Field(default=None, description="Only when given: reports carry no wall-clock time")
     tool: ToolOut
     propositions: list[PropositionTimeline]
-
-
-class ReportError(ClaimsError):
-    """A report that cannot be made as asked."""
 
 
 def report_schema() -> dict[str, Any]:

@@ -67,8 +67,43 @@ def test_resolve_parser_name_for_workers(monkeypatch, tmp_path):
     assert parse.resolve_parser_name("auto") == "spacy"
     (tmp_path / "resources.json").write_text("{}")
     (tmp_path / "en").mkdir()
+    monkeypatch.setattr(parse, "StanzaParser", lambda *a, **k: object())  # models that load
     assert parse.resolve_parser_name("auto") == "stanza"
     assert parse.resolve_parser_name("conllu") == "conllu"
+
+
+def test_broken_stanza_models_fall_back_alike_for_one_job_and_for_workers(monkeypatch, tmp_path, spacy_parser, caplog):
+    from claims.pipeline import Ingest
+    from claims.worker import ParserPlugin
+
+    models = tmp_path / "stanza"
+    (models / "en").mkdir(parents=True)
+    (models / "resources.json").write_text("{}")  # on disk, but no English processors in it
+    monkeypatch.setenv("STANZA_RESOURCES_DIR", str(models))
+    monkeypatch.setattr(parse, "SpacyParser", lambda *a, **k: spacy_parser)
+    assert parse.stanza_models_present()
+    with caplog.at_level(logging.WARNING, logger="claims"):
+        decision = parse.decide_parser("auto")
+    assert decision.name == "spacy" and decision.parser is None
+    assert decision.reason and "do not load" in decision.reason and "spaCy fallback" in caplog.text
+    text = tmp_path / "a.txt"
+    text.write_text("date 2023-11-08\nOfficials said the bridge will reopen.\n", encoding="utf-8")
+
+    one = Ingest(tmp_path / "one.db", parser="auto").run([text])  # one job
+    assert one.ok and one.parser == "spacy"
+
+    class Started(Exception):
+        pass
+
+    def cluster(parser_name, *a, **k):  # what --jobs 2 hands its workers
+        raise Started(parser_name)
+
+    monkeypatch.setattr("claims.cluster.Cluster", cluster)
+    with pytest.raises(Started) as started:
+        Ingest(tmp_path / "two.db", parser="auto", jobs=2).run([text])
+    (name,) = started.value.args
+    assert name == "spacy"
+    assert ParserPlugin(name, None).parser() is spacy_parser  # and a worker loads just that
 
 
 def test_split_text_cuts_at_paragraphs_and_joins_back():

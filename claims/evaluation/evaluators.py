@@ -15,15 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ClaimsError
+from ..errors import MissingData
 from . import corpora as C
 from .scoring import binary_prf, half, mae, pearson, prf, sign_accuracy, span_prf, strip_span
 
 Progress = Callable[[int], None] | None
-
-
-class MissingData(ClaimsError):
-    """An evaluation corpus is not where it should be."""
 
 
 @dataclass

@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ModelNotAvailable
@@ -60,7 +62,7 @@ class StanzaParser:
     def __init__(self, batch_size: int = 32, model_dir: str | None = None):
         import stanza
 
-        kwargs = {"dir": model_dir} if model_dir else {}
+        kwargs = {"dir": str(stanza_dir(model_dir))}
         try:
             self.nlp = stanza.Pipeline(
                 "en",
@@ -199,37 +201,67 @@ def stanza_available() -> bool:
     return True
 
 
-def stanza_models_present(model_dir: str | None = None) -> bool:
-    """A cheap look for stanza's English models on disk, without loading them."""
-    import os
-    from pathlib import Path
+def stanza_dir(model_dir: str | None = None) -> Path:
+    """Where stanza's models are: ``model_dir``, else ``$STANZA_RESOURCES_DIR``, else stanza's default
+    (read here, not from stanza's import-time default, so that the look and the load agree)."""
+    return Path(model_dir or os.environ.get("STANZA_RESOURCES_DIR") or Path.home() / "stanza_resources")
 
-    root = Path(model_dir or os.environ.get("STANZA_RESOURCES_DIR") or Path.home() / "stanza_resources")
+
+def stanza_models_present(model_dir: str | None = None) -> bool:
+    """A cheap look for stanza's English models on disk, without loading them (the first step of
+    :func:`decide_parser`; a model on disk may still not load)."""
+    root = stanza_dir(model_dir)
     return (root / "resources.json").is_file() and (root / "en").is_dir()
 
 
-def resolve_parser_name(name: str) -> str:
-    """``auto`` made concrete (for worker processes, which must all use the same parser)."""
+@dataclass(frozen=True)
+class ParserDecision:
+    """Which parser a run uses: ``auto`` made concrete, the same for one job and for every worker."""
+
+    name: str  # stanza, spacy or conllu
+    reason: str | None = None  # why ``auto`` fell back to spaCy
+    parser: Parser | None = None  # the stanza parser loaded to decide, for the caller to keep
+
+
+def decide_parser(name: str) -> ParserDecision:
+    """The one decision on ``auto``: stanza when its models are on disk AND load, else the spaCy
+    fallback with the reason (logged once, here).
+
+    Loading is part of the decision because a model on disk can be broken: deciding from the disk
+    alone sent ``--jobs`` workers to a stanza that could not run while one job fell back. Any
+    error while loading counts, for ``auto`` only; ``stanza`` asked for by name raises it.
+    """
     if name != "auto":
-        return name
-    if stanza_models_present():
-        return "stanza"
-    log.warning("stanza's English models are not installed: parsing with the spaCy fallback")
-    return "spacy"
+        if name not in PARSERS:
+            raise ValueError(f"no parser called {name!r}; choose from {', '.join(PARSERS)}")
+        return ParserDecision(name)
+    if not stanza_models_present():
+        reason = "stanza's English models are not installed"
+    else:
+        try:
+            return ParserDecision("stanza", parser=StanzaParser())
+        except ModelNotAvailable as e:
+            reason = e.reason
+        except Exception as e:  # a broken model on disk fails in stanza's own ways
+            reason = f"stanza's English models do not load ({type(e).__name__}: {e})"
+    log.warning("%s: parsing with the spaCy fallback", reason)
+    return ParserDecision("spacy", reason=reason)
+
+
+def resolve_parser_name(name: str) -> str:
+    """``auto`` made concrete by :func:`decide_parser` (for worker processes, which must all use the same parser)."""
+    return decide_parser(name).name
 
 
 def load_parser(name: str = "auto") -> Parser:
-    """The parser asked for; ``auto`` takes stanza when its models are there, else spaCy."""
-    if name == "stanza":
+    """The parser asked for; ``auto`` as :func:`decide_parser` decides."""
+    decision = decide_parser(name)
+    if decision.parser is not None:
+        return decision.parser
+    if decision.name == "stanza":
         return StanzaParser()
-    if name == "spacy":
+    if decision.name == "spacy":
         return SpacyParser()
-    if name == "auto":
-        try:
-            return StanzaParser()
-        except ModelNotAvailable:
-            log.warning("stanza's English models are not installed: parsing with the spaCy fallback")
-            return SpacyParser()
     raise ValueError(f"no parser called {name!r}; choose from {', '.join(PARSERS)}")
 
 

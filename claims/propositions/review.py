@@ -9,12 +9,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from .. import model as m
-from ..errors import ClaimsError
+from ..errors import ReviewError
 from . import _record, refresh_counts
-
-
-class ReviewError(ClaimsError):
-    """A merge or split that names something not in the database."""
 
 
 def merge(s: Session, into: int, other: int, reason: str | None = None, reviewer: str | None = None) -> m.ReviewAction:

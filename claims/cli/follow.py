@@ -11,26 +11,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from .cli import _require_db, db_option, handle_errors
-
-
-def _session(db: str) -> Any:
-    from .store import session
-
-    _require_db(db)
-    return session(db)
-
-
-def _date(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
-    from .ingest import parse_date
-
-    return parse_date(value, name)
+from .common import date_option_value as _date
+from .common import db_option, handle_errors
+from .common import open_session as _session
 
 
 @click.command("compare")
@@ -61,7 +47,7 @@ def compare_command(
     seen, repeated, strengthened, weakened, reversed, new source, figure
     changed.
     """
-    from .compare import compare
+    from ..compare import compare
 
     if sum(x is not None for x in (entity, proposition, query)) > 1:
         raise click.UsageError("give at most one of --entity, --proposition, --query")
@@ -139,7 +125,7 @@ def report_command(
     (W3C PROV-JSON), claimreview (schema.org JSON-LD; needs --claim,
     --rating and --reviewer).
     """
-    from .report import build_report, last_run_time, render
+    from ..report import build_report, last_run_time, render
 
     if sum(x is not None for x in (proposition, entity, claim)) != 1:
         raise click.UsageError("give exactly one of --proposition, --entity, --claim")
@@ -164,7 +150,7 @@ def report_command(
 @handle_errors
 def verify_command(db: str) -> None:
     """Re-check every quoted span against the stored document text and its sha256; exit 1 on any mismatch."""
-    from .verify import verify
+    from ..verify import verify
 
     with _session(db) as s:
         result = verify(s)
@@ -193,8 +179,8 @@ def link_command(
 ) -> None:
     """Review proposition links: merge two propositions or split a claim off; decisions survive `claims reextract`."""
     if evaluate is not None:
-        from .evaluation.pairs import load_pairs, sweep
-        from .propositions import SCORERS, THRESHOLD
+        from ..evaluation.pairs import load_pairs, sweep
+        from ..propositions import SCORERS, THRESHOLD
 
         pairs = load_pairs(evaluate)
         click.echo(f"{len(pairs)} pairs, {sum(1 for p in pairs if p[2])} same proposition; linker threshold {THRESHOLD}")
@@ -205,7 +191,7 @@ def link_command(
         return
     if (merge is None) == (split_claim is None):
         raise click.UsageError("give one of --merge INTO OTHER or --split CLAIM_ID")
-    from .propositions import review
+    from ..propositions import review
 
     with _session(db) as s:
         if merge is not None:

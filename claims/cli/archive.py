@@ -1,75 +1,24 @@
-"""The command line: thin wrappers over library calls; the only module that prints.
+"""Building and reading the archive: ingest, reextract, export, serve, setup, schema.
 
 Each command opens the database, makes one library call and turns the
 library's :class:`~claims.errors.ClaimsError` into a one-line message and an
-exit code. Any other exception is a bug and keeps its traceback.
+exit code (:func:`.common.handle_errors`). Any other exception is a bug and
+keeps its traceback.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import logging
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from . import __version__
-from .errors import ClaimsError
-
-F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_DB = "db/claims.db"
+from .common import db_option, handle_errors, progress_bar, require_db
 
 
-def db_option(fn: F) -> F:
-    return click.option(
-        "--db",
-        default=DEFAULT_DB,
-        show_default=True,
-        type=click.Path(dir_okay=False),
-        help="SQLite database file.",
-    )(fn)
-
-
-def handle_errors(fn: F) -> F:
-    """Turn ClaimsError into click's one-line error and exit code 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ClaimsError as e:
-            raise click.ClickException(str(e)) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-class ClickLogHandler(logging.Handler):
-    """Library warnings go to stderr as plain lines, not log records; a bug keeps its traceback."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        level = "error" if record.levelno >= logging.ERROR else "warning"
-        click.echo(f"{level}: {record.getMessage()}", err=True)
-        if record.exc_info:
-            click.echo(logging.Formatter().formatException(record.exc_info), err=True)
-
-
-@click.group()
-@click.version_option(__version__, prog_name="claims")
-def cli() -> None:
-    """Attributed claims from dated documents: who asserts what, how firmly, about whom and when."""
-    logger = logging.getLogger("claims")
-    if not any(isinstance(h, ClickLogHandler) for h in logger.handlers):
-        logger.addHandler(ClickLogHandler())
-        logger.setLevel(logging.WARNING)
-        logger.propagate = False
-
-
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @click.option(
@@ -115,15 +64,16 @@ def ingest(
     """
     if scheduler and jobs > 1:
         raise click.UsageError("give --jobs (a local cluster) or --scheduler (a running one), not both")
-    from .ingest import parse_date
-    from .nlp import lite
-    from .nlp.parse import stanza_models_present
+    from ..ingest import parse_date
+    from ..nlp import lite
+    from ..nlp.parse import stanza_models_present
 
     parallel = jobs > 1 or scheduler is not None
     if parser in ("spacy", "conllu") or (parser == "auto" and not stanza_models_present()):
-        # no stanza pipeline in this process: spaCy and stanza's data model without torch (2-6 s less)
+        # no stanza pipeline in this process (with no models on disk, nlp.parse.decide_parser falls
+        # back without loading one): spaCy and stanza's data model without torch (2-6 s less)
         lite.import_without_torch(spacy=not parallel and parser != "conllu")
-    from .pipeline import Ingest
+    from ..pipeline import Ingest
 
     default_date = parse_date(date_, "--date") if date_ else None
 
@@ -156,15 +106,15 @@ def ingest(
         sys.exit(1)
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Extra entity aliases (YAML).")
 @handle_errors
 def reextract(db: str, aliases: str | None) -> None:
     """Re-run extraction on the stored parses, without re-parsing (after a lexicon or rule change)."""
-    from .pipeline import reextract as run
+    from ..pipeline import reextract as run
 
-    _require_db(db)
+    require_db(db)
     with progress_bar("re-extracting") as bar:
         result = run(db, aliases=aliases, progress=lambda r, total: bar(r.n_documents, r.n_claims, len(r.problems), total))
     for p in result.problems:
@@ -174,16 +124,16 @@ def reextract(db: str, aliases: str | None) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True, help="Output format: JSON Lines, one claim per line.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Output file (default: stdout).")
 @handle_errors
 def export(db: str, fmt: str, output: Any) -> None:
     """Write every claim as one JSON object per line (schema/claim.schema.json)."""
-    from .export import records
+    from ..export import records
 
-    _require_db(db)
+    require_db(db)
     n = 0
     for record in records(db):
         output.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -192,7 +142,7 @@ def export(db: str, fmt: str, output: Any) -> None:
         click.echo(f"{n} claims written to {output.name}", err=True)
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
@@ -200,29 +150,29 @@ def export(db: str, fmt: str, output: Any) -> None:
 @handle_errors
 def serve(db: str, host: str, port: int, writable: bool) -> None:
     """Browse the claims in Datasette."""
-    from .serve import serve as run
+    from ..serve import serve as run
 
-    _require_db(db)
+    require_db(db)
     click.echo(f"Serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     sys.exit(run(db, host=host, port=port, writable=writable))
 
 
-@cli.command()
+@click.command()
 @click.option("--model-dir", type=click.Path(file_okay=False), help="Where to put stanza's models.")
 @handle_errors
 def setup(model_dir: str | None) -> None:
     """Download stanza's English models (needs access to stanza's model hub)."""
-    from .nlp.parse import setup_stanza
+    from ..nlp.parse import setup_stanza
 
     setup_stanza(model_dir)
     click.echo("stanza's English models are installed")
 
 
-@cli.command()
+@click.command()
 @click.option("--write", is_flag=True, help="Rewrite schema/claim.schema.json from the models.")
 def schema(write: bool) -> None:
     """Print the JSON Schema of exported claims (generated from the models)."""
-    from .export import SCHEMA_PATH, claim_schema
+    from ..export import SCHEMA_PATH, claim_schema
 
     text = json.dumps(claim_schema(), indent=2) + "\n"
     if write:
@@ -230,53 +180,3 @@ def schema(write: bool) -> None:
         click.echo(f"wrote {SCHEMA_PATH}", err=True)
     else:
         click.echo(text, nl=False)
-
-
-@contextlib.contextmanager
-def progress_bar(label: str) -> Iterator[Callable[..., None]]:
-    """A rich progress bar on stderr showing documents, claims and problems so far; nothing when stderr is not a terminal.
-
-    Yields ``update(documents, claims, problems)``.
-    """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(), disable=not sys.stderr.isatty(), transient=True, console=None,
-    ) as bar:
-        task = bar.add_task(label, total=None, counts="")
-
-        def update(
-            documents: int, claims: int | None = None, problems: int | None = None, total: int | None = None, label: str | None = None
-        ) -> None:
-            counts = "documents" + (f", {claims} claims" if claims is not None else "") + (f", {problems} problems" if problems is not None else "")
-            bar.update(task, completed=documents, total=total, counts=counts, description=label or bar.tasks[0].description)
-
-        yield update
-
-
-def _require_db(db: str) -> None:
-    if not Path(db).is_file():
-        raise ClaimsError("no such database", path=db, fix="run `claims ingest PATH --db " + db + "` first")
-
-
-from .evaluation.cli import eval_command  # noqa: E402  (light: its heavy imports are inside the command)
-
-cli.add_command(eval_command, "eval")
-
-from .bench_cli import bench_command  # noqa: E402  (light: claims.bench is imported by the command)
-
-cli.add_command(bench_command, "bench")
-
-from .commands import compare_command, link_command, report_command, verify_command  # noqa: E402
-
-cli.add_command(compare_command, "compare")
-cli.add_command(report_command, "report")
-cli.add_command(verify_command, "verify")
-cli.add_command(link_command, "link")
-
-
-main = cli  # the console script's entry point (`claims = claims.cli:cli`; `main` is the same group)
-
-if __name__ == "__main__":
-    cli()

@@ -1,6 +1,6 @@
 """``claims eval``: score the extractor against the annotated corpora in ``../shared/eval``.
 
-Registered on the main group in ``claims/cli.py``; everything heavy is imported
+Registered on the main group in ``claims/cli/__init__.py``; everything heavy is imported
 inside the command so ``claims --help`` stays fast.
 """
 
@@ -10,6 +10,8 @@ import sys
 import time
 
 import click
+
+from .common import progress_bar
 
 NAMES = ("parser", "hedging", "factuality", "attribution", "commitment", "linking")
 
@@ -25,11 +27,11 @@ def eval_command(data: str | None, output: str | None, only: tuple[str, ...], li
     from rich.console import Console
     from rich.table import Table
 
-    from ..cli import progress_bar
+    from ..errors import MissingData
+    from ..evaluation import report
+    from ..evaluation.corpora import data_dir
+    from ..evaluation.evaluators import EVALUATORS
     from ..extract.lexicons import extractor_version
-    from . import report
-    from .corpora import data_dir
-    from .evaluators import EVALUATORS, MissingData
 
     console = Console(stderr=True)
     root = data_dir(data)

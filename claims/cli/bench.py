@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from .common import progress_bar
+
 SECTIONS = ("startup", "throughput", "jobs", "writer", "reextract", "memory", "latency", "link", "profile")
 
 
@@ -89,8 +91,7 @@ def bench_command(quick: bool, output: Path, corpus: Path | None, docs: int | No
                   memory_docs: int | None, synthetic: int | None, archive: Path | None, requests: int | None,
                   sections: tuple[str, ...], workdir: Path | None, provisional: str | None, json_path: Path | None) -> None:  # fmt: skip
     """Measure start-up, ingest throughput, parallel ingest, the writer alone, reextract, memory and Datasette latency; write the report."""
-    from .bench import Settings, main
-    from .cli import progress_bar
+    from ..bench import Settings, main
 
     with progress_bar("bench") as bar:
         step = {"label": "bench"}
