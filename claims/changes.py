@@ -17,7 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-CERTAINTY_RANK = {"unknown": 0, "possible": 1, "probable": 2, "certain": 3}
+from .model import CERTAINTY_SCORE
+
+CERTAINTY_RANK = CERTAINTY_SCORE  # the one scale, from the model
 # Low hedging is mostly approximators on figures ("more than fifty"): not a weaker commitment.
 HEDGE_RANK = {"none": 0, "low": 0, "medium": 1, "high": 2}
 

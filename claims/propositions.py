@@ -48,8 +48,8 @@ THRESHOLD = 0.80
 # Candidates per new claim: the most recent earlier claims with its predicate lemma.
 BLOCK_SIZE = 300
 
-# Words that say how firmly or by whom, not what: removed before comparing.
-NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "none"})
+# Words that say how firmly or by whom, not what: removed before comparing (and the
+# negators of polarity.yml, negator_words()).
 MODALS = frozenset({"can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought"})
 # Parts of speech that carry no content of their own in a proposition.
 DROP_UPOS = frozenset({"PUNCT", "DET", "AUX", "CCONJ", "SCONJ", "PRON", "PART", "ADP", "SYM", "INTJ", "X"})
@@ -64,6 +64,14 @@ NUMBER_WORDS = frozenset(
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
     "million billion trillion dozen dozens hundreds thousands millions billions".split()
 )
+
+
+@lru_cache(maxsize=1)
+def negator_words() -> frozenset[str]:
+    """The negators of the shipped lexicon (polarity.yml), the same words that make a claim negative."""
+    from .extract.lexicons import lexicons
+
+    return lexicons().words("polarity", "negators")
 
 
 @lru_cache(maxsize=1)
@@ -164,6 +172,7 @@ def neutral_text(v: ClaimView) -> str:
     out: list[str] = []
     used: set[tuple[int, int, str]] = set()
     hedges = hedge_words()
+    negators = negator_words()
     for t in v.tokens:
         if t.start_char < v.start_char or t.end_char > v.end_char:
             continue
@@ -182,7 +191,7 @@ def neutral_text(v: ClaimView) -> str:
             continue
         if not any(ch.isalnum() for ch in lemma):
             continue  # stray quote marks and apostrophes ("Gaza’s")
-        if t.upos in DROP_UPOS or lemma in MODALS or lemma in NEGATORS or lemma in LIGHT_VERBS or lemma in DISCOURSE:
+        if t.upos in DROP_UPOS or lemma in MODALS or lemma in negators or lemma in LIGHT_VERBS or lemma in DISCOURSE:
             continue
         if t.upos == "ADV" and lemma in hedges:
             continue
@@ -212,6 +221,7 @@ def _third_person(verb: str) -> str:
 def neutral_label(v: ClaimView) -> str:
     """The claim as a positive, unhedged, unattributed statement (negators, modals, hedge and attribution cues removed)."""
     hedges = hedge_words()
+    negators = negator_words()
     kept: list[Token] = []
     plural = False
     dropped_modal = False
@@ -225,7 +235,7 @@ def neutral_label(v: ClaimView) -> str:
         inside = lambda spans: any(a <= t.start_char and t.end_char <= b for a, b in spans)  # noqa: E731, B023
         if inside(v.masked) and not inside(v.times):
             continue  # hedge cues, the source and its cue ("according to U.S. officials"); time expressions stay
-        if lemma in NEGATORS and t.upos in ("PART", "ADV", "CCONJ", "DET"):
+        if lemma in negators and t.upos in ("PART", "ADV", "CCONJ", "DET"):
             continue
         if t.upos == "ADV" and (lemma in hedges or lemma in DISCOURSE):
             continue

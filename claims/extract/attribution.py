@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
+from ..nlp.punctuation import QUOTES
 from ..nlp.tree import Tree, base, same_line, trim, word_span
 from .lexicons import lexicons
 from .polarity import denied_by
 from .types import Source, Span
 
-PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "this", "that", "these", "those", "who", "which"}
 ENTITY_TYPES = {"PERSON": "person", "GPE": "government", "NORP": "government", "ORG": "institution"}
 
 
@@ -35,7 +35,7 @@ def source_type(tree: Tree, words: list[Word]) -> str:
     text = " ".join(w.text for w in words).lower()
     head = next((w for w in words if not any(x.id == w.head for x in words)), words[-1] if words else None)
     head_word = (head.lemma or head.text).lower() if head is not None else ""
-    if head_word in PRONOUNS and len(words) == 1:
+    if head_word in lexicons().words("attribution", "pronouns") and len(words) == 1:
         return "unnamed"
     for kind in ("intelligence", "official", "document"):
         if head_word in types[kind] or text in types[kind]:
@@ -253,7 +253,6 @@ def sources(tree: Tree, head: Word, found: list[Frame] | None = None) -> list[So
 # the sources table and for scoring against attribution corpora.
 
 CONTENT_RELS = ("ccomp", "csubj", "xcomp", "parataxis")
-QUOTES = {'"', "“", "”", "'", "‘", "’", "``", "''"}
 
 
 def _content_of(tree: Tree, verb: Word) -> Word | None:

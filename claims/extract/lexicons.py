@@ -16,7 +16,7 @@ import yaml
 
 RULES_VERSION = "0.2.0"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-FILES = ("hedges.yml", "attribution.yml", "entities.yml", "estimative.yml")
+FILES = ("hedges.yml", "attribution.yml", "entities.yml", "estimative.yml", "polarity.yml")
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -31,6 +31,7 @@ class Lexicons:
     attribution: dict[str, Any]
     entities: dict[str, Any]
     estimative: dict[str, Any]
+    polarity: dict[str, Any]
     version: str
 
     def estimative_terms(self) -> list[tuple[tuple[str, ...], str]]:
@@ -77,9 +78,9 @@ def lexicons() -> Lexicons:
     digest = hashlib.sha256()
     for name in FILES:
         digest.update((LEXICON_DIR / name).read_bytes())
-    h, a, e, est = (_load(n) for n in FILES)
-    version = f"{RULES_VERSION}+lex{h['version']}.{a['version']}.{e['version']}.{est['version']}-{digest.hexdigest()[:8]}"
-    return Lexicons(hedges=_with_estimative(h, est), attribution=a, entities=e, estimative=est, version=version)
+    h, a, e, est, pol = (_load(n) for n in FILES)
+    version = f"{RULES_VERSION}+lex{h['version']}.{a['version']}.{e['version']}.{est['version']}.{pol['version']}-{digest.hexdigest()[:8]}"
+    return Lexicons(hedges=_with_estimative(h, est), attribution=a, entities=e, estimative=est, polarity=pol, version=version)
 
 
 def extractor_version() -> str:
