@@ -24,6 +24,13 @@ from .types import Source, Span
 ENTITY_TYPES = {"PERSON": "person", "GPE": "government", "NORP": "government", "ORG": "institution"}
 
 
+def according_case(tree: Tree, phrase: Word) -> Word | None:
+    """The case marker that makes ``phrase`` the source of the clause it modifies: "According
+    to [X], ..." (the first word of a phrase of attribution.yml's according_to)."""
+    cases = {p.split()[0] for p in lexicons().words("attribution", "according_to")}
+    return next((c for c in tree.children(phrase, "case") if c.text.lower() in cases), None)
+
+
 def _span(tree: Tree, words: list[Word]) -> Span | None:
     sp = tree.span(words)
     return None if sp is None else Span(tree.text[sp[0] : sp[1]], sp[0], sp[1])
@@ -114,11 +121,11 @@ def frames(tree: Tree) -> list[Frame]:
         elif lemma in nouns and w.upos == "NOUN":
             found += _noun_frames(tree, w)
         for obl in tree.children(w, "obl", "advcl", "nmod"):
-            case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
-            if case:
+            according = according_case(tree, obl)
+            if according is not None:
                 # "According to X, ...": X reports the rest of the clause it modifies
                 content = {x.id for x in tree.subtree(w)} - {x.id for x in tree.subtree(obl)}
-                found.append(Frame(_source(tree, obl, [case[0], *tree.children(case[0], "fixed")]), frozenset(content)))
+                found.append(Frame(_source(tree, obl, [according, *tree.children(according, "fixed")]), frozenset(content)))
     for src in speaker_labels(tree):
         assert src.cue_span is not None
         after = {x.id for x in tree.words if word_span(x)[0] >= src.cue_span.end_char}

@@ -1,7 +1,8 @@
 """The word lists behind every rule, loaded from versioned YAML data files.
 
-``EXTRACTOR_VERSION`` joins the rules' version with a short hash of the
-lexicon files, so a claim row always says which rules and words made it.
+:func:`extractor_version` joins the rules' version with a short hash of the
+lexicon files (and of the user's alias file, when there is one), so a claim row
+always says which rules and words made it.
 """
 
 from __future__ import annotations
@@ -83,5 +84,9 @@ def lexicons() -> Lexicons:
     return Lexicons(hedges=_with_estimative(h, est), attribution=a, entities=e, estimative=est, polarity=pol, version=version)
 
 
-def extractor_version() -> str:
-    return lexicons().version
+def extractor_version(aliases: str | Path | None = None) -> str:
+    """The version of the rules and words that extract with ``aliases`` (the ``--aliases`` file)
+    added to the shipped lexicons: its entities change the claims' mentions and proposition keys."""
+    if not aliases:
+        return lexicons().version
+    return f"{lexicons().version}+aliases-{hashlib.sha256(Path(aliases).read_bytes()).hexdigest()[:8]}"
