@@ -625,7 +625,7 @@ def reextraction(db: Path, ingest_wall: float, ingest_cpu: float) -> dict[str, A
     # a rule or lexicon change gives a new extractor version, stored on every claim: every
     # claim is written again (the propositions stay, unless what linking reads changed)
     current = pipeline.extractor_version
-    pipeline.extractor_version = lambda: current() + "+bench"  # type: ignore[assignment]
+    pipeline.extractor_version = lambda aliases=None: current(aliases) + "+bench"  # type: ignore[assignment]
     try:
         with measured() as out:
             result = pipeline.reextract(db)

@@ -13,11 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-CERTAINTY_RANK = {"unknown": 0, "possible": 1, "probable": 2, "certain": 3}
+from .model import CERTAINTY_SCORE
+
+CERTAINTY_RANK = CERTAINTY_SCORE  # the one scale, from the model
 # Low hedging is mostly approximators on figures ("more than fifty"): not a weaker commitment.
 HEDGE_RANK = {"none": 0, "low": 0, "medium": 1, "high": 2}
 
@@ -48,13 +51,27 @@ PRIORITY = [Change.reversed, Change.figure_changed, Change.strengthened, Change.
 UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
 TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
 SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 1_000_000_000_000}
-NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen"], key=len, reverse=True))
-QUALIFIER = r"more than|fewer than|less than|at least|at most|up to|nearly|almost|about|around|roughly|approximately|over|under|some|dozens of|hundreds of|thousands of"
-FIGURE = re.compile(
-    rf"(?<!\w)(?:(?P<q>{QUALIFIER})\s+)?(?:US)?[$£€]?\s?(?:(?P<d>\d[\d,]*(?:\.\d+)?)(?:\s*(?P<ds>{'|'.join(SCALES)}))?"
-    rf"|(?P<w>(?:(?:{NUMBER_WORD})(?!\w)(?:[\s-]+(?:and\s+)?)?)+))(?![\w])",
-    re.I,
-)
+NUMBER_WORDS = frozenset({*UNITS, *TENS, *SCALES, "dozen"})  # what figures() reads as a number
+NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+# A figure's qualifier is one of hedges.yml's approximators ("more than fifty"), or a bound or
+# round multiple that says how exact the figure is without hedging the clause; "an estimated
+# 300" keeps its figure unqualified.
+FIGURE_QUALIFIERS = ("at most", "dozens of", "hundreds of", "thousands of")
+NOT_FIGURE_QUALIFIERS = frozenset({"estimated"})
+
+
+@lru_cache(maxsize=1)
+def figure_pattern() -> re.Pattern[str]:
+    """Figures in words or digits, with their qualifier (built once, from the shipped lexicon)."""
+    from .extract.lexicons import lexicons
+
+    approximators = [str(t) for t in lexicons().hedges["approximators"] if str(t) not in NOT_FIGURE_QUALIFIERS]
+    qualifier = "|".join(re.escape(t) for t in sorted([*approximators, *FIGURE_QUALIFIERS], key=len, reverse=True))
+    return re.compile(
+        rf"(?<!\w)(?:(?P<q>{qualifier})\s+)?(?:US)?[$£€]?\s?(?:(?P<d>\d[\d,]*(?:\.\d+)?)(?:\s*(?P<ds>{'|'.join(SCALES)}))?"
+        rf"|(?P<w>(?:(?:{NUMBER_WORD})(?!\w)(?:[\s-]+(?:and\s+)?)?)+))(?![\w])",
+        re.I,
+    )
 
 
 class Figure(BaseModel):
@@ -87,7 +104,7 @@ def words_value(words: str) -> float | None:
 def figures(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Figure]:
     """Numbers in a claim, in words or digits, outside the given spans (dates, times)."""
     out = []
-    for mt in FIGURE.finditer(text):
+    for mt in figure_pattern().finditer(text):
         start = mt.start("d") if mt.group("d") else mt.start("w")
         if any(a <= start < b for a, b in skip):
             continue

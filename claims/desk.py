@@ -27,7 +27,7 @@ from .changes import change_words
 # --- one place for the words the pages use -----------------------------------
 
 # y encoding of the timeline: certainty times -1 when negated
-SCORES = {m.Certainty.certain.value: 3, m.Certainty.probable.value: 2, m.Certainty.possible.value: 1, m.Certainty.unknown.value: 0}
+SCORES = m.CERTAINTY_SCORE
 SCORE_WORDS = {
     3: "certainly",
     2: "probably",

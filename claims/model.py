@@ -26,12 +26,24 @@ class Polarity(str, Enum):
 
 
 class Certainty(str, Enum):
-    """FactBank's scale of how firmly the source commits to the claim."""
+    """FactBank's scale of how firmly the source commits to the claim, firmest first: the
+    members' order is the scale's order (CERTAINTY_SCORE)."""
 
     certain = "certain"
     probable = "probable"
     possible = "possible"
     unknown = "unknown"
+
+    @property
+    def score(self) -> int:
+        """Its place on the scale: certain 3, probable 2, possible 1, unknown 0 (see CERTAINTY_SCORE)."""
+        return CERTAINTY_SCORE[self.value]
+
+
+# The one order of the certainty scale, by value: hedging takes the weakest cue by it, a change is
+# strengthened or weakened by it, the timeline's y is it (times -1 when negated), and the canned
+# queries of db/metadata.yml spell it out in SQL (tests/test_vocabulary.py holds them to it).
+CERTAINTY_SCORE: dict[str, int] = {c.value: len(Certainty) - 1 - i for i, c in enumerate(Certainty)}
 
 
 class HedgeLevel(str, Enum):

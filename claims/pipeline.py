@@ -175,7 +175,7 @@ class Ingest:
         self.jobs = max(1, jobs)
         self.scheduler = scheduler  # a Dask scheduler's address: parse on its workers
         self._announced = False
-        self.version = extractor_version()
+        self.version = extractor_version(aliases)
 
     @property
     def parser(self) -> Parser:
@@ -397,7 +397,7 @@ def reextract(
     the claims of other predicates keep their propositions and links.
     """
     engine = engine_for(db)
-    version = extractor_version()
+    version = extractor_version(aliases)
     result = ReextractResult(0, 0)
     predicates: set[str] = set()
     with Session(engine) as s:

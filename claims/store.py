@@ -8,12 +8,12 @@ and indexes on what Datasette sorts and facets by.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Engine
@@ -22,6 +22,8 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from . import model as m
 from .errors import StoreError
 from .extract.types import ClaimCandidate
+
+T = TypeVar("T")
 
 FTS_SQL = [
     # external-content FTS5 tables: the text lives once, in claims and sentences
@@ -332,7 +334,7 @@ def entity_ids(s: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, s
     found: dict[tuple[str, str], int] = {}
 
     def lookup(names: list[str]) -> None:
-        for chunk in _chunks(sorted(set(names))):
+        for chunk in chunks(sorted(set(names))):
             marks = ",".join("?" * len(chunk))
             for eid, canonical, label in conn.exec_driver_sql(
                 f"SELECT id, canonical, label FROM entities WHERE canonical IN ({marks})", tuple(chunk)
@@ -507,7 +509,7 @@ def delete_claims(s: Session, document_id: str, claim_ids: Iterable[str] | None 
         ids = list(claim_ids)
     if not ids:
         return
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         for name in ("attributions", "hedge_cues", "time_refs", "claim_entities", "claims"):
             column = "id" if name == "claims" else "claim_id"
@@ -515,6 +517,7 @@ def delete_claims(s: Session, document_id: str, claim_ids: Iterable[str] | None 
     s.expire_all()
 
 
-def _chunks(items: list[Any], n: int = 500) -> Iterator[list[Any]]:
+def chunks(items: Sequence[T], n: int = 500) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``n``: SQLite takes at most so many bound parameters in one statement."""
     for i in range(0, len(items), n):
         yield items[i : i + n]

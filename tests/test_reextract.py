@@ -51,7 +51,7 @@ def test_a_no_op_reextract_writes_no_claim_and_keeps_every_link(rx_db: Path) -> 
 
 def test_a_new_extractor_version_rewrites_rows_but_keeps_links(rx_db: Path, monkeypatch) -> None:
     before_links, before_claims = links(rx_db), claim_rows(rx_db)
-    monkeypatch.setattr(pipeline, "extractor_version", lambda: "test-version")
+    monkeypatch.setattr(pipeline, "extractor_version", lambda aliases=None: "test-version")
     result = reextract(rx_db)
     assert (result.n_rewritten, result.n_unchanged, result.n_relinked) == (len(before_claims), 0, 0)
     after = claim_rows(rx_db)
@@ -135,7 +135,7 @@ def test_a_failing_document_keeps_its_claims_and_links(rx_db: Path, monkeypatch)
             raise RuntimeError("disk on fire")
         return done
 
-    monkeypatch.setattr(pipeline, "extractor_version", lambda: "test-version")  # so that every row is rewritten
+    monkeypatch.setattr(pipeline, "extractor_version", lambda aliases=None: "test-version")  # so that every row is rewritten
     monkeypatch.setattr(pipeline, "replace_claims", failing)
     result = reextract(rx_db)
     assert [p.error for p in result.problems] == ["InternalError"]

@@ -15,13 +15,20 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
+from ..nlp.punctuation import QUOTES
 from ..nlp.tree import Tree, base, same_line, trim, word_span
 from .lexicons import lexicons
 from .polarity import denied_by
 from .types import Source, Span
 
-PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "this", "that", "these", "those", "who", "which"}
 ENTITY_TYPES = {"PERSON": "person", "GPE": "government", "NORP": "government", "ORG": "institution"}
+
+
+def according_case(tree: Tree, phrase: Word) -> Word | None:
+    """The case marker that makes ``phrase`` the source of the clause it modifies: "According
+    to [X], ..." (the first word of a phrase of attribution.yml's according_to)."""
+    cases = {p.split()[0] for p in lexicons().words("attribution", "according_to")}
+    return next((c for c in tree.children(phrase, "case") if c.text.lower() in cases), None)
 
 
 def _span(tree: Tree, words: list[Word]) -> Span | None:
@@ -35,7 +42,7 @@ def source_type(tree: Tree, words: list[Word]) -> str:
     text = " ".join(w.text for w in words).lower()
     head = next((w for w in words if not any(x.id == w.head for x in words)), words[-1] if words else None)
     head_word = (head.lemma or head.text).lower() if head is not None else ""
-    if head_word in PRONOUNS and len(words) == 1:
+    if head_word in lexicons().words("attribution", "pronouns") and len(words) == 1:
         return "unnamed"
     for kind in ("intelligence", "official", "document"):
         if head_word in types[kind] or text in types[kind]:
@@ -114,11 +121,11 @@ def frames(tree: Tree) -> list[Frame]:
         elif lemma in nouns and w.upos == "NOUN":
             found += _noun_frames(tree, w)
         for obl in tree.children(w, "obl", "advcl", "nmod"):
-            case = [c for c in tree.children(obl, "case") if c.text.lower() == "according"]
-            if case:
+            according = according_case(tree, obl)
+            if according is not None:
                 # "According to X, ...": X reports the rest of the clause it modifies
                 content = {x.id for x in tree.subtree(w)} - {x.id for x in tree.subtree(obl)}
-                found.append(Frame(_source(tree, obl, [case[0], *tree.children(case[0], "fixed")]), frozenset(content)))
+                found.append(Frame(_source(tree, obl, [according, *tree.children(according, "fixed")]), frozenset(content)))
     for src in speaker_labels(tree):
         assert src.cue_span is not None
         after = {x.id for x in tree.words if word_span(x)[0] >= src.cue_span.end_char}
@@ -253,7 +260,6 @@ def sources(tree: Tree, head: Word, found: list[Frame] | None = None) -> list[So
 # the sources table and for scoring against attribution corpora.
 
 CONTENT_RELS = ("ccomp", "csubj", "xcomp", "parataxis")
-QUOTES = {'"', "“", "”", "'", "‘", "’", "``", "''"}
 
 
 def _content_of(tree: Tree, verb: Word) -> Word | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from stanza.models.common.doc import Word
 
 from ..nlp.tree import Tree, base, feats, one_line, run_around, same_line, trim
-from .attribution import as_frame
+from .attribution import according_case, as_frame
 from .lexicons import lexicons
 from .polarity import denied_by, negators
 
@@ -262,7 +262,7 @@ def at_edge(tree: Tree, rel: Word, head: Word, words: list[Word]) -> bool:
 
 
 def is_according(tree: Tree, word: Word) -> bool:
-    return any(c.text.lower() == "according" for c in tree.children(word, "case"))
+    return according_case(tree, word) is not None
 
 
 def phrase_words(tree: Tree, word: Word, marked: bool = True) -> list[Word]:

@@ -12,15 +12,13 @@ from dataclasses import dataclass
 
 from stanza.models.common.doc import Word
 
+from ..model import CERTAINTY_SCORE as RANK
 from ..nlp.tree import Tree, base, run_around, word_span
 from .lexicons import lexicons
 from .polarity import is_negator, negators, shares_first_conjunct
 from .types import HedgeCue
 
-RANK = {"certain": 3, "probable": 2, "possible": 1, "unknown": 0}
 NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundreds|a dozen|dozens|half|a third|a quarter|\w+ty)"
-WH = {"whether", "if", "how", "why", "what", "which", "who", "whom", "where", "when"}
-QUESTION_GOVERNORS = {"ask", "wonder", "unclear", "uncertain", "unknown", "know", "determine", "investigate", "assess", "examine", "question", "doubt", "clear", "sure", "decide", "see"}
 
 
 @dataclass
@@ -229,11 +227,11 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
     # question word may sit a few words above the clause, not on its parent)
     if base(head.deprel) in ("ccomp", "csubj", "acl", "xcomp"):
         first = words[0] if words else None
-        if first is not None and _lemma(first) in WH:
+        if first is not None and _lemma(first) in lex.words("hedges", "question_words"):
             for depth, above in zip(range(3), tree.ancestors(head), strict=False):
                 # "it remains unclear who X": the adjective is the raising verb's xcomp
                 said = {_lemma(x) for x in [above, *tree.children(above, "xcomp")]}
-                if (depth == 0 and base(head.deprel) in ("ccomp", "csubj") and said & QUESTION_GOVERNORS) or said & unknown_makers:
+                if (depth == 0 and base(head.deprel) in ("ccomp", "csubj") and said & lex.words("hedges", "question_governors")) or said & unknown_makers:
                     votes.append(("unknown", first.text))
                     cues.append(_cue(tree, [first], "unknown"))
                     break

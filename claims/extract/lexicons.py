@@ -1,7 +1,8 @@
 """The word lists behind every rule, loaded from versioned YAML data files.
 
-``EXTRACTOR_VERSION`` joins the rules' version with a short hash of the
-lexicon files, so a claim row always says which rules and words made it.
+:func:`extractor_version` joins the rules' version with a short hash of the
+lexicon files (and of the user's alias file, when there is one), so a claim row
+always says which rules and words made it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import yaml
 
 RULES_VERSION = "0.2.0"
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-FILES = ("hedges.yml", "attribution.yml", "entities.yml", "estimative.yml")
+FILES = ("hedges.yml", "attribution.yml", "entities.yml", "estimative.yml", "polarity.yml")
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -31,6 +32,7 @@ class Lexicons:
     attribution: dict[str, Any]
     entities: dict[str, Any]
     estimative: dict[str, Any]
+    polarity: dict[str, Any]
     version: str
 
     def estimative_terms(self) -> list[tuple[tuple[str, ...], str]]:
@@ -77,10 +79,14 @@ def lexicons() -> Lexicons:
     digest = hashlib.sha256()
     for name in FILES:
         digest.update((LEXICON_DIR / name).read_bytes())
-    h, a, e, est = (_load(n) for n in FILES)
-    version = f"{RULES_VERSION}+lex{h['version']}.{a['version']}.{e['version']}.{est['version']}-{digest.hexdigest()[:8]}"
-    return Lexicons(hedges=_with_estimative(h, est), attribution=a, entities=e, estimative=est, version=version)
+    h, a, e, est, pol = (_load(n) for n in FILES)
+    version = f"{RULES_VERSION}+lex{h['version']}.{a['version']}.{e['version']}.{est['version']}.{pol['version']}-{digest.hexdigest()[:8]}"
+    return Lexicons(hedges=_with_estimative(h, est), attribution=a, entities=e, estimative=est, polarity=pol, version=version)
 
 
-def extractor_version() -> str:
-    return lexicons().version
+def extractor_version(aliases: str | Path | None = None) -> str:
+    """The version of the rules and words that extract with ``aliases`` (the ``--aliases`` file)
+    added to the shipped lexicons: its entities change the claims' mentions and proposition keys."""
+    if not aliases:
+        return lexicons().version
+    return f"{lexicons().version}+aliases-{hashlib.sha256(Path(aliases).read_bytes()).hexdigest()[:8]}"

@@ -7,7 +7,6 @@ from stanza.models.common.doc import Word
 from ..nlp.tree import Tree, base, feats
 from .lexicons import lexicons
 
-NEGATORS = {"not", "n't", "never", "no", "neither", "nor", "nobody", "nothing", "none", "nowhere"}
 # Governing verbs that negate their complement: "failed to X", "refused to X"; and the denial
 # verbs of attribution.yml ("denied that X", "rejected claims that X").
 NEGATING_GOVERNORS = {"fail", "refuse", "decline"}
@@ -46,7 +45,7 @@ ADVERSATIVE = {"but", "yet", "instead", "rather", "while", "whereas"}
 
 
 def is_negator(w: Word) -> bool:
-    return feats(w).get("Polarity") == "Neg" or (w.lemma or w.text).lower() in NEGATORS
+    return feats(w).get("Polarity") == "Neg" or (w.lemma or w.text).lower() in lexicons().words("polarity", "negators")
 
 
 def negators(tree: Tree, head: Word) -> list[Word]:

@@ -36,6 +36,8 @@ from spacy.attrs import (
 from spacy.tokens import Doc, Span
 from stanza.models.common.doc import Document
 
+from .punctuation import DOUBLE_QUOTES
+
 # Bumped when a rule changes parses (claims.nlp.parse records it in ParserInfo).
 CONVERSION_VERSION = "2"
 ROOT = -1  # head index of the root inside a _Tree (stanza uses 0, 1-based ids)
@@ -117,7 +119,6 @@ PAIRED_PUNCT: dict[str, str] = {
     "``": "''",
     "`": "'",
 }
-QUOTES = frozenset({'"', "“", "”", "``", "''"})
 NAME_ENT_LABELS = frozenset({"PERSON"})
 NAME_INTERNAL_LABELS = frozenset({"compound", "flat", "nmod", "punct"})
 NAME_HYPHENS = frozenset({"-", "–"})
@@ -814,7 +815,7 @@ def _small_clauses(t: _Tree) -> None:
 def _left_ccomp(t: _Tree) -> None:
     """"That's overstating it, I know": the clause is root, "know" parataxis."""
     # why: EWT keeps quoted speech as ccomp of the speech verb ("...," he said)
-    if any(x in QUOTES for x in t.text):
+    if any(x in DOUBLE_QUOTES for x in t.text):
         return
     for r in list(t.kids[ROOT]):
         left = [

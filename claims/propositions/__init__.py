@@ -36,7 +36,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from .. import model as m
-from ..store import table
+from ..changes import NUMBER_WORDS as FIGURE_NUMBER_WORDS
+from ..store import chunks, table
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ THRESHOLD = 0.80
 # Candidates per new claim: the most recent earlier claims with its predicate lemma.
 BLOCK_SIZE = 300
 
-# Words that say how firmly or by whom, not what: removed before comparing.
-NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "none"})
+# Words that say how firmly or by whom, not what: removed before comparing (and the
+# negators of polarity.yml, negator_words()).
 MODALS = frozenset({"can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought"})
 # Parts of speech that carry no content of their own in a proposition.
 DROP_UPOS = frozenset({"PUNCT", "DET", "AUX", "CCONJ", "SCONJ", "PRON", "PART", "ADP", "SYM", "INTJ", "X"})
@@ -57,11 +58,17 @@ WEAK_ARGUMENTS = frozenset({"", "it", "they", "he", "she", "this", "that", "whic
 LIGHT_VERBS = frozenset({"be", "there"})
 # Sentence and discourse adverbs: "already", "however" change no content.
 DISCOURSE = frozenset({"already", "also", "even", "still", "however", "nevertheless", "further", "far", "now", "then", "yet", "just", "again", "so", "too", "additionally", "meanwhile", "moreover"})
-NUMBER_WORDS = frozenset(
-    "numerous several many multiple few zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
-    "million billion trillion dozen dozens hundreds thousands millions billions".split()
-)
+# Quantities become "#" in a key: the number words of figures (changes.NUMBER_WORDS), their
+# round plurals and the vague quantifiers.
+NUMBER_WORDS = FIGURE_NUMBER_WORDS | frozenset("numerous several many multiple few dozens hundreds thousands millions billions".split())
+
+
+@lru_cache(maxsize=1)
+def negator_words() -> frozenset[str]:
+    """The negators of the shipped lexicon (polarity.yml), the same words that make a claim negative."""
+    from .extract.lexicons import lexicons
+
+    return lexicons().words("polarity", "negators")
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +169,7 @@ def neutral_text(v: ClaimView) -> str:
     out: list[str] = []
     used: set[tuple[int, int, str]] = set()
     hedges = hedge_words()
+    negators = negator_words()
     for t in v.tokens:
         if t.start_char < v.start_char or t.end_char > v.end_char:
             continue
@@ -180,7 +188,7 @@ def neutral_text(v: ClaimView) -> str:
             continue
         if not any(ch.isalnum() for ch in lemma):
             continue  # stray quote marks and apostrophes ("Gaza’s")
-        if t.upos in DROP_UPOS or lemma in MODALS or lemma in NEGATORS or lemma in LIGHT_VERBS or lemma in DISCOURSE:
+        if t.upos in DROP_UPOS or lemma in MODALS or lemma in negators or lemma in LIGHT_VERBS or lemma in DISCOURSE:
             continue
         if t.upos == "ADV" and lemma in hedges:
             continue
@@ -210,6 +218,7 @@ def _third_person(verb: str) -> str:
 def neutral_label(v: ClaimView) -> str:
     """The claim as a positive, unhedged, unattributed statement (negators, modals, hedge and attribution cues removed)."""
     hedges = hedge_words()
+    negators = negator_words()
     kept: list[Token] = []
     plural = False
     dropped_modal = False
@@ -223,7 +232,7 @@ def neutral_label(v: ClaimView) -> str:
         inside = lambda spans: any(a <= t.start_char and t.end_char <= b for a, b in spans)  # noqa: E731, B023
         if inside(v.masked) and not inside(v.times):
             continue  # hedge cues, the source and its cue ("according to U.S. officials"); time expressions stay
-        if lemma in NEGATORS and t.upos in ("PART", "ADV", "CCONJ", "DET"):
+        if lemma in negators and t.upos in ("PART", "ADV", "CCONJ", "DET"):
             continue
         if t.upos == "ADV" and (lemma in hedges or lemma in DISCOURSE):
             continue
@@ -352,13 +361,13 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
     ids = list(dict.fromkeys(c.id for c in claims))
     sids = sorted({c.sentence_id for c in claims})
     tokens: dict[str, list[Token]] = {}
-    for chunk in _chunks(sids):
+    for chunk in chunks(sids):
         for sid, conllu in conn.exec_driver_sql(f"SELECT id, conllu FROM sentences WHERE id IN ({_marks(chunk)})", tuple(chunk)):
             tokens[sid] = conllu_tokens(conllu)
     masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
     entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
     times: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
         for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
             masked[cid].append((lo, hi))
@@ -400,7 +409,7 @@ def scope_years(conn: Any, claims: Sequence[Any]) -> dict[str, frozenset[str]]:
     """Each claim's time scope for the time-scope check: the years of its time expressions and of years written in it, else its paragraph's."""
     years: dict[str, set[str]] = {c.id: stated_years(c.text) for c in claims}
     ids = sorted(years)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for cid, value in conn.exec_driver_sql(f"SELECT claim_id, value FROM time_refs WHERE claim_id IN ({_marks(chunk)})", tuple(chunk)):
             if value and YEAR.fullmatch(value[:4]):
                 years[cid].add(value[:4])
@@ -428,7 +437,7 @@ def paragraph_years(conn: Any, claims: Sequence[Any]) -> dict[str, set[str]]:
     for c in claims:
         if c.start_char > 0:
             by_sentence.setdefault(c.sentence_id, []).append(c)
-    for chunk in _chunks(sorted(by_sentence)):
+    for chunk in chunks(sorted(by_sentence)):
         rows = conn.exec_driver_sql(
             "SELECT s.id, max(s.end_char - ?, 0) AS lo, substr(d.text, max(s.end_char - ?, 0) + 1, min(s.end_char, ?)) "
             f"FROM sentences s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({_marks(chunk)})",
@@ -456,11 +465,6 @@ STATED_YEAR = re.compile(r"(?<![\w$.,])(?:FY\s?)?((?:19|20)\d\d)(?![\w,.]\d)")
 
 def stated_years(text: str) -> set[str]:
     return {mt.group(1) for mt in STATED_YEAR.finditer(text)}
-
-
-def _chunks(items: Sequence[Any], n: int = 500) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
 
 
 def _marks(chunk: Sequence[Any]) -> str:
@@ -733,7 +737,7 @@ def claim_vectors(conn: Any, views: dict[str, ClaimView], embedder: Embedder | N
     want = {cid: v.features.text for cid, v in views.items() if v.features.linkable[0]}
     have: dict[str, Any] = {}
     ids = sorted(want)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         rows = conn.exec_driver_sql(f"SELECT claim_id, model, neutral, vector FROM claim_vectors WHERE claim_id IN ({_marks(chunk)})", tuple(chunk)).all()
         for cid, mdl, neutral, blob in rows:
             if mdl == model and neutral == want[cid]:
@@ -773,7 +777,7 @@ def _archive_vectors(conn: Any, rows: Sequence[_Linked], blocks: set[str], exclu
 
     ids = sorted({c.id for c in rows})
     entity_ids: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         entity_ids |= {e for (e,) in conn.exec_driver_sql(f"SELECT DISTINCT entity_id FROM claim_entities WHERE claim_id IN ({_marks(chunk)})", tuple(chunk))}
     wanted = set(blocks)
     for e in sorted(entity_ids):
@@ -787,7 +791,7 @@ def _archive_vectors(conn: Any, rows: Sequence[_Linked], blocks: set[str], exclu
     wanted -= exclude | set(ids)
     found: list[str] = []
     blobs: list[bytes] = []
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in chunks(sorted(wanted)):
         for cid, blob in conn.exec_driver_sql(
             f"SELECT v.claim_id, v.vector FROM claim_vectors v JOIN claims c ON c.id = v.claim_id "
             f"WHERE v.claim_id IN ({_marks(chunk)}) AND c.proposition_id IS NOT NULL AND v.model = ?",
@@ -839,7 +843,7 @@ def _nearest(
 
 def _linked_rows(conn: Any, ids: Iterable[str]) -> list[_Linked]:
     found: list[_Linked] = []
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in chunks(sorted(set(ids))):
         found += [_Linked(*r) for r in conn.exec_driver_sql(f"SELECT {_LINKED_COLUMNS} FROM claims WHERE id IN ({_marks(chunk)})", tuple(chunk))]
     return found
 
@@ -967,7 +971,7 @@ def link_propositions(s: Session, threshold: float = THRESHOLD, tidy: bool = Fal
         if semantic:  # boilerplate never shares a proposition, not even by key
             keys = {cid: k if views[cid].features.linkable[0] else f"claim:{cid}" for cid, k in keys.items()}
         by_key: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(keys.values()))):
+        for chunk in chunks(sorted(set(keys.values()))):
             for key, pid in conn.exec_driver_sql(f"SELECT key, min(id) FROM propositions WHERE key IN ({_marks(chunk)}) GROUP BY key", tuple(chunk)):
                 by_key[key] = pid
         out = _LinkWriter(s)
@@ -1084,7 +1088,7 @@ def unlink_all(s: Session) -> int:
 def _existing(conn: Any, ids: set[int]) -> set[int]:
     """Which of ``ids`` are propositions."""
     found: set[int] = set()
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         found |= {pid for (pid,) in conn.exec_driver_sql(f"SELECT id FROM propositions WHERE id IN ({_marks(chunk)})", tuple(chunk))}
     return found
 
@@ -1119,7 +1123,7 @@ def unlink_predicates(s: Session, predicates: Iterable[str]) -> int:
     conn = s.connection()
     n = 0
     preds = sorted(set(predicates))
-    for chunk in _chunks(preds):
+    for chunk in chunks(preds):
         n += conn.exec_driver_sql(
             f"UPDATE claims SET proposition_id = NULL WHERE proposition_id IS NOT NULL AND predicate IN ({_marks(chunk)})", tuple(chunk)
         ).rowcount
