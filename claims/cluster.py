@@ -5,7 +5,7 @@
 same path. Batches of documents travel to the workers as plain dictionaries of text and
 metadata; :func:`claims.pipeline.analyse_batch` (the batch function a single job runs too)
 turns them into :class:`~claims.pipeline.Analysis` records of plain fields, which come back
-and are written by the caller, in completion order, one transaction per document.
+and are written by the caller, in completion order, whole (several documents a transaction).
 
 Faults (docs/scaling.md):
 
