@@ -323,44 +323,16 @@ class TimedParser:
 def instrumented_ingest(
     db: Path, folder: Path, parser: Any, progress: Callable[[Any], None] | None = None
 ) -> dict[str, Any]:
-    """One ingest run (jobs=1) with the loaded ``parser``, timed stage by stage."""
+    """One ingest run (jobs=1) with the loaded ``parser``, timed stage by stage (the run's ``stage`` hook)."""
     from . import pipeline
 
     clocks = {k: Clock() for k in ("read", "parse", "ud_conversion", "extract", "store", "link")}
-    real_read, real_analyse, real_link = (
-        pipeline.read_documents,
-        pipeline.analyse,
-        pipeline.link_propositions,
-    )
-
-    def read(*a: Any, **kw: Any) -> Iterator[Any]:
-        return clocks["read"].iterate(real_read(*a, **kw))
-
-    def analyse(*a: Any, **kw: Any) -> Any:
-        with clocks["extract"].timing():
-            return real_analyse(*a, **kw)
-
-    def link(*a: Any, **kw: Any) -> Any:
-        with clocks["link"].timing():
-            return real_link(*a, **kw)
-
-    class TimedIngest(pipeline.Ingest):
-        def _store(self, *a: Any, **kw: Any) -> None:
-            with clocks["store"].timing():
-                super()._store(*a, **kw)
-
-    job = TimedIngest(db, parser=parser.info.name)
+    job = pipeline.Ingest(db, parser=parser.info.name, stage=lambda name: clocks[name].timing())
     job._parser = TimedParser(parser, clocks)  # type: ignore[assignment]  # the model is loaded once, outside the timing
-    pipeline.read_documents, pipeline.analyse, pipeline.link_propositions = read, analyse, link  # type: ignore[assignment]
     try:
         with measured() as total:
             result = job.run([folder], progress=progress)
     finally:
-        pipeline.read_documents, pipeline.analyse, pipeline.link_propositions = (
-            real_read,
-            real_analyse,
-            real_link,
-        )
         job.engine.dispose()
     stages = {k: c.row() for k, c in clocks.items()}
     accounted_w = sum(c.wall for c in clocks.values())

@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONLLU_PARSER = ParserInfo("conllu", "pre-parsed CoNLL-U (stanza reader)")
+
+# ``stage(name)`` wraps each step of a run: "read" (one document read), "extract" (one document's
+# claims), "store" (one document written) and "link" (linking, once): how ``claims bench`` times them
+Stage = Callable[[str], AbstractContextManager[Any]]
+
+
+def untimed(_name: str) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
+def staged(stage: Stage, name: str, items: Iterable[Any]) -> Iterator[Any]:
+    """The items, each one's production inside ``stage(name)``."""
+    it = iter(items)
+    while True:
+        with stage(name):
+            item = next(it, StopIteration)
+        if item is StopIteration:
+            return
+        yield item
 
 
 @dataclass
@@ -102,7 +122,7 @@ def analyse(src: SourceDocument, parsed: StanzaDocument, info: ParserInfo, alias
 
 
 def analyse_batch(
-    batch: list[SourceDocument], get_parser: Callable[[], Parser], aliases: str | None
+    batch: list[SourceDocument], get_parser: Callable[[], Parser], aliases: str | None, stage: Stage = untimed
 ) -> Iterator[Analysis | Problem]:
     """Parse a batch (pre-parsed CoNLL-U needs no parser) and extract each document."""
     for d in batch:
@@ -112,7 +132,7 @@ def analyse_batch(
             except InputError as e:
                 yield _problem(e)
                 continue
-            yield _analysed(d, parsed, CONLLU_PARSER, aliases)
+            yield _analysed(d, parsed, CONLLU_PARSER, aliases, stage)
     raw = [d for d in batch if d.conllu is None]
     if raw:
         parser = get_parser()
@@ -120,7 +140,7 @@ def analyse_batch(
         try:
             for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
                 done += 1
-                yield _analysed(d, parsed, parser.info, aliases)
+                yield _analysed(d, parsed, parser.info, aliases, stage)
         except Exception:
             # the parser failed inside the batch: the rest one at a time, so that only the bad one is lost
             for d in raw[done:]:
@@ -129,12 +149,15 @@ def analyse_batch(
                 except Exception as e:
                     yield internal_error(d.path, "parsing", e)
                     continue
-                yield _analysed(d, parsed, parser.info, aliases)
+                yield _analysed(d, parsed, parser.info, aliases, stage)
 
 
-def _analysed(d: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None) -> Analysis | Problem:
+def _analysed(
+    d: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None, stage: Stage = untimed
+) -> Analysis | Problem:
     try:
-        return analyse(d, parsed, info, aliases)
+        with stage("extract"):
+            return analyse(d, parsed, info, aliases)
     except Exception as e:
         return internal_error(d.path, "extracting claims", e)
 
@@ -177,17 +200,23 @@ class Writer:
         source: str | None = None,
         max_docs: int | None = None,
         max_seconds: float | None = None,
+        stage: Stage = untimed,
     ):
         self.session = Session(engine)
         self.result, self.version, self.title, self.source = result, version, title, source
         self.max_docs = max_docs or COMMIT_DOCS
         self.max_seconds = COMMIT_SECONDS if max_seconds is None else max_seconds
+        self.stage = stage
         self.pending: list[Analysis | Problem] = []  # what the open transaction holds, in order
         self.opened = 0.0  # when its first document was written (time.monotonic)
         self.busy = False  # inside a write: stopping now would leave part of a document
 
     def store(self, a: Analysis) -> None:
         """Write one document, its sentences and its claims into the open transaction."""
+        with self.stage("store"):
+            self._store(a)
+
+    def _store(self, a: Analysis) -> None:
         self.busy = True
         try:
             n_sentences, n_claims = self._write(a)
@@ -230,7 +259,8 @@ class Writer:
             if self.busy:
                 self.session.rollback()
             else:
-                self.commit()
+                with self.stage("store"):
+                    self.commit()
         finally:
             self.session.close()
 
@@ -295,8 +325,10 @@ class Ingest:
         on_parser: Callable[[ParserInfo], None] | None = None,
         jobs: int = 1,
         scheduler: str | None = None,
+        stage: Stage = untimed,
     ):
         self.engine = engine_for(db)
+        self.stage = stage  # timing of the run's steps (claims bench)
         self.parser_name = parser
         self.source = source
         self.title = title
@@ -355,7 +387,7 @@ class Ingest:
         seen: set[str] = set()
 
         def fresh() -> Iterator[SourceDocument]:
-            for item in read_documents(paths, date, max_bytes, max_chars):
+            for item in staged(self.stage, "read", read_documents(paths, date, max_bytes, max_chars)):
                 if isinstance(item, InputError):
                     self._writer.problem(_problem(item))
                     if progress:
@@ -373,7 +405,7 @@ class Ingest:
                 seen.add(item.content_hash)
                 yield item
 
-        self._writer = writer = Writer(self.engine, result, self.version, title=self.title, source=self.source)
+        self._writer = writer = Writer(self.engine, result, self.version, title=self.title, source=self.source, stage=self.stage)
         try:
             for analysis in self._stream(fresh(), result):
                 writer.store(analysis)
@@ -382,8 +414,9 @@ class Ingest:
         finally:
             writer.close()  # commits the documents written whole (also on Ctrl-C between two of them)
         with Session(self.engine) as s:
-            link_propositions(s)
-            s.commit()
+            with self.stage("link"):
+                link_propositions(s)
+                s.commit()
             done = s.get(m.Run, result.run_id)
             assert done is not None
             run = done
@@ -439,7 +472,7 @@ class Ingest:
                 yield item
 
     def _analyses(self, batch: list[SourceDocument], result: IngestResult) -> Iterator[Analysis]:
-        for item in analyse_batch(batch, lambda: self.parser, self.aliases):
+        for item in analyse_batch(batch, lambda: self.parser, self.aliases, self.stage):
             if isinstance(item, Problem):
                 self._writer.problem(item)
             else:

@@ -384,3 +384,22 @@ def test_opening_an_up_to_date_database_changes_no_schema(stored):
     engine_for(stored).dispose()
     engine_for(stored).dispose()
     assert _schema_version(stored) == before
+
+
+def test_the_stage_hook_wraps_every_step_of_a_run(no_parser, db):
+    """``claims bench`` times a run through ``stage`` (no patching of the pipeline)."""
+    from contextlib import contextmanager
+
+    seen: list[str] = []
+
+    @contextmanager
+    def stage(name):
+        seen.append(name)
+        yield
+
+    result = Ingest(db, parser="conllu", stage=stage).run(FIXTURES)
+    n = len(result.stored)
+    assert result.ok and n == len(FIXTURES)
+    assert seen.count("extract") == n and seen.count("link") == 1
+    assert seen.count("read") == n + 1  # each document, and finding that there is no other
+    assert seen.count("store") == n + 1  # each document, and the last commit
