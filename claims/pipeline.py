@@ -176,8 +176,8 @@ def internal_error(path: str, stage: str, e: Exception) -> Problem:
 # A transaction is committed after this many documents, or this many seconds after its first
 # one was written, whichever comes first: committing each document cost the writer about a
 # tenth of its time, and SQLite inserts more cheaply in bulk (docs/scaling.md, the writer alone).
-COMMIT_DOCS = 50
-COMMIT_SECONDS = 2.0
+COMMIT_DOCS = 8
+COMMIT_SECONDS = 0.5
 
 
 class Writer:
