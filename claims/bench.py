@@ -323,44 +323,16 @@ class TimedParser:
 def instrumented_ingest(
     db: Path, folder: Path, parser: Any, progress: Callable[[Any], None] | None = None
 ) -> dict[str, Any]:
-    """One ingest run (jobs=1) with the loaded ``parser``, timed stage by stage."""
+    """One ingest run (jobs=1) with the loaded ``parser``, timed stage by stage (the run's ``stage`` hook)."""
     from . import pipeline
 
     clocks = {k: Clock() for k in ("read", "parse", "ud_conversion", "extract", "store", "link")}
-    real_read, real_analyse, real_link = (
-        pipeline.read_documents,
-        pipeline.analyse,
-        pipeline.link_propositions,
-    )
-
-    def read(*a: Any, **kw: Any) -> Iterator[Any]:
-        return clocks["read"].iterate(real_read(*a, **kw))
-
-    def analyse(*a: Any, **kw: Any) -> Any:
-        with clocks["extract"].timing():
-            return real_analyse(*a, **kw)
-
-    def link(*a: Any, **kw: Any) -> Any:
-        with clocks["link"].timing():
-            return real_link(*a, **kw)
-
-    class TimedIngest(pipeline.Ingest):
-        def _store(self, *a: Any, **kw: Any) -> None:
-            with clocks["store"].timing():
-                super()._store(*a, **kw)
-
-    job = TimedIngest(db, parser=parser.info.name)
+    job = pipeline.Ingest(db, parser=parser.info.name, stage=lambda name: clocks[name].timing())
     job._parser = TimedParser(parser, clocks)  # type: ignore[assignment]  # the model is loaded once, outside the timing
-    pipeline.read_documents, pipeline.analyse, pipeline.link_propositions = read, analyse, link  # type: ignore[assignment]
     try:
         with measured() as total:
             result = job.run([folder], progress=progress)
     finally:
-        pipeline.read_documents, pipeline.analyse, pipeline.link_propositions = (
-            real_read,
-            real_analyse,
-            real_link,
-        )
         job.engine.dispose()
     stages = {k: c.row() for k, c in clocks.items()}
     accounted_w = sum(c.wall for c in clocks.values())
@@ -482,7 +454,8 @@ def writer(s: Settings, folder: Path, work: Path, ingest_docs_per_s: float | Non
 
     The corpus is parsed and extracted once (not timed); then its analyses, pickled as they
     arrive from a Dask worker, are written into a fresh database as the caller writes them:
-    unpickled, checked against the stored documents, stored in one transaction each. Linking
+    unpickled, checked against the stored documents, stored by the run's
+    :class:`~claims.pipeline.Writer` (several documents a transaction). Linking
     propositions, done once at the end of a run, is timed apart.
     """
     import pickle
@@ -511,12 +484,14 @@ def writer(s: Settings, folder: Path, work: Path, ingest_docs_per_s: float | Non
             ses.commit()
             result.run_id = run.id or 0
         with measured() as store:
-            for blob in wire:
-                a = pickle.loads(blob)
-                with Session(job.engine) as ses:
-                    if has_document(ses, a.src.content_hash):
-                        continue
-                job._store(a, run_id=result.run_id, result=result)
+            out = pipeline.Writer(job.engine, result, job.version)
+            try:
+                for blob in wire:
+                    a = pickle.loads(blob)
+                    if not has_document(out.session, a.src.content_hash):
+                        out.store(a)
+            finally:
+                out.close()
         with measured() as link, Session(job.engine) as ses:
             pipeline.link_propositions(ses)
             ses.commit()
@@ -1334,7 +1309,7 @@ def report(res: Results, provisional: str | None = None) -> str:
         out.append(
             f"What the one writer of a parallel ingest does, without parsing: {wr['documents']} analysed documents "
             f"({wr['sentences']:,} sentences, {wr['claims']:,} claims; {wr['wire_mb']} MB pickled, as they arrive from the workers) "
-            "unpickled, checked against the stored documents and stored in one transaction each into a fresh database; "
+            "unpickled, checked against the stored documents and stored into a fresh database, several documents a transaction; "
             f"linking propositions, once at the end of a run, timed apart; best of {len(wr['runs'])} runs."
         )
         best = min(wr["runs"], key=lambda x: x["store"]["wall_s"])

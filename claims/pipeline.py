@@ -1,7 +1,7 @@
 """Ingest and re-extraction: documents → parse → claims → store.
 
-Each document is written in one transaction: either it is there with all its
-sentences and claims, or it is not there at all. A bad document is recorded
+Each document is written whole: either it is there with all its sentences and
+claims, or it is not there at all (several documents share a transaction: see :class:`Writer`). A bad document is recorded
 in ``problems`` and never stops the others.
 """
 
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from . import __version__
@@ -35,6 +38,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONLLU_PARSER = ParserInfo("conllu", "pre-parsed CoNLL-U (stanza reader)")
+
+# ``stage(name)`` wraps each step of a run: "read" (one document read), "extract" (one document's
+# claims), "store" (one document written) and "link" (linking, once): how ``claims bench`` times them
+Stage = Callable[[str], AbstractContextManager[Any]]
+
+
+def untimed(_name: str) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
+def staged(stage: Stage, name: str, items: Iterable[Any]) -> Iterator[Any]:
+    """The items, each one's production inside ``stage(name)``."""
+    it = iter(items)
+    while True:
+        with stage(name):
+            item = next(it, StopIteration)
+        if item is StopIteration:
+            return
+        yield item
 
 
 @dataclass
@@ -100,7 +122,7 @@ def analyse(src: SourceDocument, parsed: StanzaDocument, info: ParserInfo, alias
 
 
 def analyse_batch(
-    batch: list[SourceDocument], get_parser: Callable[[], Parser], aliases: str | None
+    batch: list[SourceDocument], get_parser: Callable[[], Parser], aliases: str | None, stage: Stage = untimed
 ) -> Iterator[Analysis | Problem]:
     """Parse a batch (pre-parsed CoNLL-U needs no parser) and extract each document."""
     for d in batch:
@@ -111,7 +133,7 @@ def analyse_batch(
                 yield _problem(e)
                 continue
             d.parsed = None  # read once (ingest.from_conllu); not kept for the rest of the run
-            yield _analysed(d, parsed, CONLLU_PARSER, aliases)
+            yield _analysed(d, parsed, CONLLU_PARSER, aliases, stage)
     raw = [d for d in batch if d.conllu is None]
     if raw:
         parser = get_parser()
@@ -119,7 +141,7 @@ def analyse_batch(
         try:
             for d, parsed in zip(raw, parser.parse(d.text for d in raw), strict=True):
                 done += 1
-                yield _analysed(d, parsed, parser.info, aliases)
+                yield _analysed(d, parsed, parser.info, aliases, stage)
         except Exception:
             # the parser failed inside the batch: the rest one at a time, so that only the bad one is lost
             for d in raw[done:]:
@@ -128,12 +150,15 @@ def analyse_batch(
                 except Exception as e:
                     yield internal_error(d.path, "parsing", e)
                     continue
-                yield _analysed(d, parsed, parser.info, aliases)
+                yield _analysed(d, parsed, parser.info, aliases, stage)
 
 
-def _analysed(d: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None) -> Analysis | Problem:
+def _analysed(
+    d: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None, stage: Stage = untimed
+) -> Analysis | Problem:
     try:
-        return analyse(d, parsed, info, aliases)
+        with stage("extract"):
+            return analyse(d, parsed, info, aliases)
     except Exception as e:
         return internal_error(d.path, "extracting claims", e)
 
@@ -147,6 +172,144 @@ def internal_error(path: str, stage: str, e: Exception) -> Problem:
         "this is a bug in claims: please report it with the traceback above",
         "InternalError",
     )
+
+
+# A transaction is committed after this many documents, or this many seconds after its first
+# one was written, whichever comes first: committing each document cost the writer about a
+# tenth of its time, and SQLite inserts more cheaply in bulk (docs/scaling.md, the writer alone).
+COMMIT_DOCS = 8
+COMMIT_SECONDS = 0.5
+
+
+class Writer:
+    """The one writer of an ingest run: whole documents and ``problems`` rows, several documents a transaction.
+
+    A document is written with all its rows or not at all: one that fails while being written
+    is undone by rolling the transaction back and writing again the documents and problems it
+    already held (they succeeded once), and becomes a problem. A crash loses at most the open
+    transaction, which a resumed run redoes (stored documents are skipped). Stopping the run
+    between two documents (Ctrl-C, a lost scheduler) commits what is written; stopping it
+    inside one rolls the transaction back. ``result`` counts what is written, as it is written.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        result: IngestResult,
+        version: str,
+        title: str | None = None,
+        source: str | None = None,
+        max_docs: int | None = None,
+        max_seconds: float | None = None,
+        stage: Stage = untimed,
+    ):
+        self.session = Session(engine)
+        self.result, self.version, self.title, self.source = result, version, title, source
+        self.max_docs = max_docs or COMMIT_DOCS
+        self.max_seconds = COMMIT_SECONDS if max_seconds is None else max_seconds
+        self.stage = stage
+        self.pending: list[Analysis | Problem] = []  # what the open transaction holds, in order
+        self.opened = 0.0  # when its first document was written (time.monotonic)
+        self.busy = False  # inside a write: stopping now would leave part of a document
+
+    def store(self, a: Analysis) -> None:
+        """Write one document, its sentences and its claims into the open transaction."""
+        with self.stage("store"):
+            self._store(a)
+
+    def _store(self, a: Analysis) -> None:
+        self.busy = True
+        try:
+            n_sentences, n_claims = self._write(a)
+        except Exception as e:  # undo this document only: the transaction again without it
+            problem = internal_error(a.src.path, "storing", e)
+            self.session.rollback()
+            self._redo()
+            self.busy = False
+            self.problem(problem)
+            return
+        self.busy = False
+        if not self.pending:
+            self.opened = time.monotonic()
+        self.pending.append(a)
+        r = self.result
+        r.stored.append(a.src.id)
+        r.parser = r.parser or a.parser.name
+        r.n_sentences += n_sentences
+        r.n_claims += n_claims
+        if len(self.pending) >= self.max_docs or time.monotonic() - self.opened >= self.max_seconds:
+            self.commit()
+
+    def problem(self, problem: Problem) -> None:
+        """A ``problems`` row for the run, in the open transaction."""
+        self.busy = True
+        record_problem(self.session, self.result.run_id, problem)
+        self.busy = False
+        self.pending.append(problem)
+        self.result.problems.append(problem)
+
+    def commit(self) -> None:
+        self.busy = True
+        self.session.commit()
+        self.busy = False
+        self.pending = []
+
+    def close(self) -> None:
+        """Commit what is written (unless stopped inside a write: then roll it back) and let go of the connection."""
+        try:
+            if self.busy:
+                self.session.rollback()
+            else:
+                with self.stage("store"):
+                    self.commit()
+        finally:
+            self.session.close()
+
+    def _redo(self) -> None:
+        for item in self.pending:
+            if isinstance(item, Problem):
+                record_problem(self.session, self.result.run_id, item)
+            else:
+                self._write(item)
+
+    def _write(self, a: Analysis) -> tuple[int, int]:
+        """The document's rows as executemany'd dicts (no ORM objects); its sentence and claim counts."""
+        src = a.src
+        doc = m.Document(
+            id=src.id,
+            content_hash=src.content_hash,
+            title=self.title or src.title or fallback_title(src.text),
+            source=self.source or src.source,
+            url=src.url,
+            doc_date=src.doc_date,
+            doc_month=src.doc_date[:7],
+            path=src.path,
+            format=src.format,
+            text=src.text,
+            n_sentences=len(a.sentences),
+            run_id=self.result.run_id,
+        )
+        sentences: list[dict[str, Any]] = [
+            {
+                "id": f"{doc.id}:{i}",
+                "document_id": doc.id,
+                "index": i,
+                "text": src.text[start:end],
+                "start_char": start,
+                "end_char": end,
+                "conllu": conllu,
+                "parser": a.parser.name,
+                "parser_version": a.parser.version,
+            }
+            for i, (start, end, conllu) in enumerate(a.sentences)
+        ]
+        s = self.session
+        conn = s.connection()
+        conn.execute(insert(table(m.Document)), [doc.model_dump()])
+        if sentences:
+            conn.execute(insert(table(m.Sentence)), sentences)
+        written = write_claims(s, doc, [x["id"] for x in sentences], a.candidates, a.parser.name, self.version)
+        return len(sentences), len(written)
 
 
 class Ingest:
@@ -163,8 +326,10 @@ class Ingest:
         on_parser: Callable[[ParserInfo], None] | None = None,
         jobs: int = 1,
         scheduler: str | None = None,
+        stage: Stage = untimed,
     ):
         self.engine = engine_for(db)
+        self.stage = stage  # timing of the run's steps (claims bench)
         self.parser_name = parser
         self.source = source
         self.title = title
@@ -175,6 +340,7 @@ class Ingest:
         self.jobs = max(1, jobs)
         self.scheduler = scheduler  # a Dask scheduler's address: parse on its workers
         self._announced = False
+        self._writer: Writer  # the run's, while it runs
         self.version = extractor_version(aliases)
 
     @property
@@ -222,35 +388,36 @@ class Ingest:
         seen: set[str] = set()
 
         def fresh() -> Iterator[SourceDocument]:
-            for item in read_documents(paths, date, max_bytes, max_chars):
+            for item in staged(self.stage, "read", read_documents(paths, date, max_bytes, max_chars)):
                 if isinstance(item, InputError):
-                    self._record(result, _problem(item))
+                    self._writer.problem(_problem(item))
                     if progress:
                         progress(result)
                     continue
-                with Session(self.engine) as s:
-                    duplicate = item.content_hash in seen or has_document(s, item.content_hash)
+                duplicate = item.content_hash in seen or has_document(writer.session, item.content_hash)
                 if duplicate:
                     result.duplicates.append(item.path)
                     if progress:
                         progress(result)
                     continue
                 if self.parser_name == "conllu" and item.conllu is None:
-                    self._record(result, Problem(item.path, "is not CoNLL-U, and --parser conllu reads only pre-parsed input", "give .conllu files, or use --parser auto", "InputError"))
+                    self._writer.problem(Problem(item.path, "is not CoNLL-U, and --parser conllu reads only pre-parsed input", "give .conllu files, or use --parser auto", "InputError"))
                     continue
                 seen.add(item.content_hash)
                 yield item
 
-        for analysis in self._stream(fresh(), result):
-            try:
-                self._store(analysis, run_id=result.run_id, result=result)
-            except Exception as e:  # the document's transaction is rolled back; the others go on
-                self._record(result, internal_error(analysis.src.path, "storing", e))
-            if progress:
-                progress(result)
+        self._writer = writer = Writer(self.engine, result, self.version, title=self.title, source=self.source, stage=self.stage)
+        try:
+            for analysis in self._stream(fresh(), result):
+                writer.store(analysis)
+                if progress:
+                    progress(result)
+        finally:
+            writer.close()  # commits the documents written whole (also on Ctrl-C between two of them)
         with Session(self.engine) as s:
-            link_propositions(s)
-            s.commit()
+            with self.stage("link"):
+                link_propositions(s)
+                s.commit()
             done = s.get(m.Run, result.run_id)
             assert done is not None
             run = done
@@ -299,7 +466,7 @@ class Ingest:
     def _collect(self, items: list[Analysis | Problem], result: IngestResult) -> Iterator[Analysis]:
         for item in items:
             if isinstance(item, Problem):
-                self._record(result, item)
+                self._writer.problem(item)
             else:
                 if self.on_parser and not self._announced:
                     self._announced = True
@@ -307,61 +474,11 @@ class Ingest:
                 yield item
 
     def _analyses(self, batch: list[SourceDocument], result: IngestResult) -> Iterator[Analysis]:
-        for item in analyse_batch(batch, lambda: self.parser, self.aliases):
+        for item in analyse_batch(batch, lambda: self.parser, self.aliases, self.stage):
             if isinstance(item, Problem):
-                self._record(result, item)
+                self._writer.problem(item)
             else:
                 yield item
-
-    def _store(self, a: Analysis, run_id: int, result: IngestResult) -> None:
-        """The document, its sentences and its claims in one transaction, as executemany'd rows (no ORM objects)."""
-        src = a.src
-        doc = m.Document(
-            id=src.id,
-            content_hash=src.content_hash,
-            title=self.title or src.title or fallback_title(src.text),
-            source=self.source or src.source,
-            url=src.url,
-            doc_date=src.doc_date,
-            doc_month=src.doc_date[:7],
-            path=src.path,
-            format=src.format,
-            text=src.text,
-            n_sentences=len(a.sentences),
-            run_id=run_id,
-        )
-        sentences: list[dict[str, Any]] = [
-            {
-                "id": f"{doc.id}:{i}",
-                "document_id": doc.id,
-                "index": i,
-                "text": src.text[start:end],
-                "start_char": start,
-                "end_char": end,
-                "conllu": conllu,
-                "parser": a.parser.name,
-                "parser_version": a.parser.version,
-            }
-            for i, (start, end, conllu) in enumerate(a.sentences)
-        ]
-        with Session(self.engine) as s:
-            conn = s.connection()
-            conn.execute(insert(table(m.Document)), [doc.model_dump()])
-            if sentences:
-                conn.execute(insert(table(m.Sentence)), sentences)
-            written = write_claims(s, doc, [x["id"] for x in sentences], a.candidates, a.parser.name, self.version)
-            s.commit()
-        result.stored.append(src.id)
-        result.parser = result.parser or a.parser.name
-        result.n_sentences += len(sentences)
-        result.n_claims += len(written)
-
-    def _record(self, result: IngestResult, problem: Problem) -> None:
-        result.problems.append(problem)
-        with Session(self.engine) as s:
-            record_problem(s, result.run_id, problem)
-            s.commit()
-
 
 def record_problem(s: Session, run_id: int | None, problem: Problem) -> None:
     """A problems row for the run (in the caller's transaction)."""

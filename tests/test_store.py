@@ -221,6 +221,77 @@ def test_a_failure_while_storing_loses_only_that_document(no_parser, monkeypatch
     assert str(victim) in record.getMessage() and record.exc_info is not None
 
 
+def test_an_interruption_inside_a_document_loses_only_the_open_transaction(no_parser, monkeypatch, db):
+    """Several documents share a transaction: Ctrl-C inside one rolls back the open transaction
+    (never half a document), the transactions committed before stay, and a resumed run redoes the rest."""
+    monkeypatch.setattr(pipeline, "COMMIT_DOCS", 2)
+    monkeypatch.setattr(pipeline, "COMMIT_SECONDS", 3600.0)
+    real = pipeline.write_claims
+    calls = []
+
+    def interrupted(s, doc, *args, **kwargs):
+        written = real(s, doc, *args, **kwargs)  # the document's rows are in the transaction
+        calls.append(doc.path)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return written
+
+    monkeypatch.setattr(pipeline, "write_claims", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        Ingest(db, parser="conllu").run(FIXTURES)
+    assert sorted(p for (p,) in rows(db, "select path from documents")) == sorted(calls[:2])  # the first transaction
+    assert_whole_documents(db)
+    monkeypatch.setattr(pipeline, "write_claims", real)
+    again = Ingest(db, parser="conllu").run(FIXTURES)
+    assert again.ok and len(again.duplicates) == 2 and len(again.stored) == len(FIXTURES) - 2
+    assert count(db, "documents") == len(FIXTURES)
+    assert_whole_documents(db)
+
+
+def test_an_interruption_between_documents_keeps_every_finished_one(no_parser, monkeypatch, db):
+    monkeypatch.setattr(pipeline, "COMMIT_SECONDS", 3600.0)
+
+    def stop(result):
+        if len(result.stored) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Ingest(db, parser="conllu").run(FIXTURES, progress=stop)
+    assert count(db, "documents") == 3
+    assert_whole_documents(db)
+
+
+def test_a_failure_while_storing_inside_a_transaction_keeps_the_others_and_the_order(no_parser, monkeypatch, db, tmp_path):
+    """The failed document is undone by writing its transaction again without it: the same rows as one
+    transaction per document would leave (problems rows included, in order)."""
+    victim = DATA / "chain.conllu"
+    real = pipeline.write_claims
+
+    def failing(s, doc, *args, **kwargs):
+        written = real(s, doc, *args, **kwargs)
+        if doc.path == str(victim):
+            raise RuntimeError("disk on fire")
+        return written
+
+    monkeypatch.setattr(pipeline, "write_claims", failing)
+    bad = write(tmp_path / "bad.conllu", "not conllu at all")
+    dumped = {}
+    for name, per_doc in (("batched", None), ("alone", 1)):
+        if per_doc:
+            monkeypatch.setattr(pipeline, "COMMIT_DOCS", per_doc)
+        path = tmp_path / f"{name}.db"
+        Ingest(path, parser="conllu").run([*FIXTURES, bad])
+        dumped[name] = (
+            rows(path, "select path, error from problems order by id"),
+            rows(path, "select id, canonical, label from entities order by id"),
+            list(records(path)),
+        )
+        assert count(path, "documents", "path = ?", str(victim)) == 0
+        assert_whole_documents(path)
+    assert dumped["batched"] == dumped["alone"]
+    assert (str(victim), "InternalError") in dumped["batched"][0]
+
+
 def test_a_failure_while_extracting_loses_only_that_document(no_parser, monkeypatch, claims_logged, db):
     real = pipeline.claims_of
 
@@ -313,3 +384,22 @@ def test_opening_an_up_to_date_database_changes_no_schema(stored):
     engine_for(stored).dispose()
     engine_for(stored).dispose()
     assert _schema_version(stored) == before
+
+
+def test_the_stage_hook_wraps_every_step_of_a_run(no_parser, db):
+    """``claims bench`` times a run through ``stage`` (no patching of the pipeline)."""
+    from contextlib import contextmanager
+
+    seen: list[str] = []
+
+    @contextmanager
+    def stage(name):
+        seen.append(name)
+        yield
+
+    result = Ingest(db, parser="conllu", stage=stage).run(FIXTURES)
+    n = len(result.stored)
+    assert result.ok and n == len(FIXTURES)
+    assert seen.count("extract") == n and seen.count("link") == 1
+    assert seen.count("read") == n + 1  # each document, and finding that there is no other
+    assert seen.count("store") == n + 1  # each document, and the last commit

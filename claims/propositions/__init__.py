@@ -66,7 +66,7 @@ NUMBER_WORDS = FIGURE_NUMBER_WORDS | frozenset("numerous several many multiple f
 @lru_cache(maxsize=1)
 def negator_words() -> frozenset[str]:
     """The negators of the shipped lexicon (polarity.yml), the same words that make a claim negative."""
-    from .extract.lexicons import lexicons
+    from ..extract.lexicons import lexicons
 
     return lexicons().words("polarity", "negators")
 
