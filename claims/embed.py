@@ -151,11 +151,75 @@ def embed_texts_transformer(texts: Sequence[str]) -> np.ndarray:
     return normalise(np.asarray(_transformer().encode(list(texts), batch_size=64), dtype=np.float32))
 
 
-@lru_cache(maxsize=1)
-def _model() -> Any:
-    from model2vec import StaticModel
+class StaticEncoder:
+    """The static model's ``encode`` (model2vec 0.10.0, as this module configures it), read straight from its cache folder.
 
-    return StaticModel.from_pretrained(str(static_dir()))
+    Why not ``model2vec.StaticModel``: importing it pulls huggingface_hub and model cards,
+    about 0.4 s of the 1 s that linking one new document may take; this reads the same two
+    files (tokenizer.json, the float16 matrix) in about 0.1 s. model2vec still builds the
+    folder (:func:`static_dir`); tests/test_embed.py checks that the vectors agree with it.
+
+    What ``StaticModel.encode`` does with this model's config (normalize true, max_length
+    512, no weights or vocabulary mapping), step for step: each text is cut to
+    max_length × the median token length characters; tokenized without special tokens,
+    truncated to max_length tokens, the unknown token dropped; a text's vector is the mean
+    of its tokens' rows (in the matrix's float16, texts of one token count averaged
+    together), no token gives zeros; then unit length.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import json
+
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if config.get("pooling", "mean") != "mean":
+            raise ValueError(f"{folder}: pooling {config['pooling']!r}; only mean pooling is implemented here")
+        with safe_open(str(folder / "model.safetensors"), framework="numpy") as f:
+            if set(f.keys()) != {"embeddings"}:
+                raise ValueError(f"{folder}: tensors {sorted(f.keys())}; per-token weights or a vocabulary mapping are not implemented here")
+            self.embedding: np.ndarray = f.get_tensor("embeddings")
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.normalize = bool(config.get("normalize", False))
+        self.max_length: int | None = config.get("max_length", 512)
+        padding = self.tokenizer.padding
+        if padding is not None:  # keep the pad token, never pad
+            self.tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"], pad_type_id=padding["pad_type_id"], length=0)
+        if self.max_length is None:
+            self.tokenizer.no_truncation()
+        else:
+            self.tokenizer.enable_truncation(self.max_length)
+        unk = getattr(self.tokenizer.model, "unk_token", None)
+        self.unk_id: int | None = self.tokenizer.token_to_id(unk) if unk is not None else None
+        vocab = self.tokenizer.get_vocab()
+        self.median_token_length = int(np.median([len(t) for t in vocab]))
+
+    def encode(self, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+        m = self.max_length * self.median_token_length if self.max_length is not None else None
+        cut = [t[:m] for t in texts] if m is not None else list(texts)
+        return np.concatenate([self._encode_batch(cut[i : i + batch_size]) for i in range(0, len(cut), batch_size)] or [np.zeros((0, self.embedding.shape[1]), dtype=self.embedding.dtype)])
+
+    def _encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        ids = [e.ids for e in self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)]
+        if self.unk_id is not None:
+            ids = [[t for t in x if t != self.unk_id] for x in ids]
+        out = np.zeros((len(ids), self.embedding.shape[1]), dtype=self.embedding.dtype)
+        by_length: dict[int, list[int]] = {}
+        for i, x in enumerate(ids):
+            if x:
+                by_length.setdefault(len(x), []).append(i)
+        for rows in by_length.values():
+            out[rows] = self.embedding[np.array([ids[i] for i in rows], dtype=np.int64)].mean(axis=1)
+        if not self.normalize:
+            return out
+        out32 = out.astype(np.float32)
+        return (out32 / (np.linalg.norm(out32, axis=1, keepdims=True) + 1e-32)).astype(out.dtype)
+
+
+@lru_cache(maxsize=1)
+def _model() -> StaticEncoder:
+    return StaticEncoder(static_dir())
 
 
 def embed_texts(texts: Sequence[str]) -> np.ndarray:
