@@ -26,8 +26,9 @@ class Polarity(str, Enum):
 
 
 class Certainty(str, Enum):
-    """FactBank's scale of how firmly the source commits to the claim, firmest first: the
-    members' order is the scale's order (CERTAINTY_SCORE)."""
+    """FactBank's scale of how firmly the source commits to the claim."""
+
+    # firmest first: the members' order is the scale's order (CERTAINTY_SCORE reads it)
 
     certain = "certain"
     probable = "probable"
