@@ -1,4 +1,4 @@
-"""The SQLite store: opening it, writing one document per transaction, reading claims back.
+"""The SQLite store: opening it, writing whole documents (several a transaction: pipeline.Writer), reading claims back.
 
 SQLite in WAL mode (readers such as Datasette are never blocked by an ingest),
 foreign keys on, FTS5 over claim and sentence text kept in step by triggers,
