@@ -311,10 +311,10 @@ class TimedParser:
 
     def parse(self, texts: Any) -> Iterator[Any]:
         p = self.parser
-        if hasattr(p, "nlp") and hasattr(p, "to_stanza"):
+        if hasattr(p, "nlp") and hasattr(p, "to_document"):
             for sdoc in self.clocks["parse"].iterate(p.nlp.pipe(texts, batch_size=p.batch_size)):
                 with self.clocks["ud_conversion"].timing():
-                    doc = p.to_stanza(sdoc)
+                    doc = p.to_document(sdoc)
                 yield doc
         else:
             yield from self.clocks["parse"].iterate(p.parse(texts))
@@ -1023,7 +1023,7 @@ AREAS = [  # (area, substrings of "file:function"), first match wins
         ("spacy/", "thinc/", "numpy", "cymem/", "preshed/", "srsly/", "blis"),
     ),
     ("UD conversion (claims.nlp.spacy_ud)", ("claims/nlp/spacy_ud",)),
-    ("stanza data model and CoNLL-U", ("stanza/", "claims/nlp/conllu")),
+    ("document model and CoNLL-U", ("claims/nlp/document", "claims/nlp/conllu")),
     ("extractors (claims.extract, claims.nlp.tree)", ("claims/extract", "claims/nlp/tree")),
     ("propositions (claims.propositions)", ("claims/propositions",)),
     (
@@ -1249,7 +1249,7 @@ def report(res: Results, provisional: str | None = None) -> str:
         labels = {
             "read": "read (discover, decode, date, hash)",
             "parse": "parse (spaCy `nlp.pipe`)",
-            "ud_conversion": "UD conversion (`spacy_ud.to_stanza`)",
+            "ud_conversion": "UD conversion (`spacy_ud.to_document`)",
             "extract": "extract (CoNLL-U out + `claims_of`)",
             "store": "store (ORM rows, FTS triggers, commit per document)",
             "link": "link propositions (end of run)",

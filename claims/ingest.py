@@ -261,7 +261,7 @@ def from_text(raw: str, path: str, fmt: str, default_date: str | None) -> Source
 
 def from_conllu(raw: str, path: str, default_date: str | None) -> SourceDocument:
     """Pre-parsed CoNLL-U: the text is rebuilt from the tokens; metadata from ``# key = value``."""
-    from .nlp.conllu import read_conllu  # local: keeps this module free of stanza
+    from .nlp.conllu import read_conllu  # local: only pre-parsed input needs it
 
     meta = dict(re.findall(r"^#\s*(date|title|source|url)\s*=\s*(.+?)\s*$", raw, re.M))
     parsed = read_conllu(raw, path)

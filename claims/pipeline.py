@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -28,15 +28,15 @@ from .extract import claims_of, extractor_version
 from .extract.types import ClaimCandidate
 from .ingest import DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS, SourceDocument, discover, read_path
 from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
+from .nlp.document import Document
 from .nlp.parse import Parser, ParserInfo, decide_parser, load_parser, stanza_models_present
 from .propositions import link_propositions, stale_predicates, unlink_predicates
 from .store import engine_for, has_document, replace_claims, table, write_claims
 
-if TYPE_CHECKING:
-    from stanza.models.common.doc import Document as StanzaDocument
-
 log = logging.getLogger(__name__)
 
+# the version string is stored on every sentence row: kept as it was when stanza's reader read
+# the input (claims.nlp.conllu reads it the same way), so that stored rows stay comparable
 CONLLU_PARSER = ParserInfo("conllu", "pre-parsed CoNLL-U (stanza reader)")
 
 # ``stage(name)`` wraps each step of a run: "read" (one document read), "extract" (one document's
@@ -112,13 +112,13 @@ class Analysis:
     candidates: list[ClaimCandidate]
 
 
-def analyse(src: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None = None) -> Analysis:
+def analyse(src: SourceDocument, parsed: Document, info: ParserInfo, aliases: str | None = None) -> Analysis:
     """Extract the claims of one parsed document (pure: no database)."""
     parsed.text = src.text
     conllus = sentence_conllu(parsed)
     spans = [(s.tokens[0].start_char, s.tokens[-1].end_char) for s in parsed.sentences]
     sentences = [(start, end, c) for (start, end), c in zip(spans, conllus, strict=True)]
-    return Analysis(src, info, sentences, list(claims_of(parsed, src.doc_date, aliases)))
+    return Analysis(src, info, sentences, list(claims_of(parsed, src.doc_date, aliases)))  # type: ignore[arg-type]  # every parser gives offsets
 
 
 def analyse_batch(
@@ -154,7 +154,7 @@ def analyse_batch(
 
 
 def _analysed(
-    d: SourceDocument, parsed: StanzaDocument, info: ParserInfo, aliases: str | None, stage: Stage = untimed
+    d: SourceDocument, parsed: Document, info: ParserInfo, aliases: str | None, stage: Stage = untimed
 ) -> Analysis | Problem:
     try:
         with stage("extract"):

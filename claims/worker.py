@@ -1,7 +1,7 @@
 """What runs on a Dask worker: the parser, loaded once per worker process, and the batch task.
 
-Unpickled by the workers (importing this module imports no spaCy or stanza): the plugin's
-``setup`` makes the torch-free imports first when the parser is spaCy.
+Unpickled by the workers (importing this module imports no spaCy or stanza); the parser is
+loaded on the first batch (a spaCy one without torch: ``claims.nlp.parse.import_spacy``).
 """
 
 from __future__ import annotations
@@ -56,10 +56,6 @@ class ParserPlugin(WorkerPlugin):
     def setup(self, worker: Worker | None = None) -> None:
         if self.ignore_sigint and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if self.parser_name != "stanza":
-            from .nlp import lite
-
-            lite.import_without_torch(spacy=True)  # spaCy workers never load torch
         self._lock = threading.Lock()
 
     def teardown(self, worker: Worker | None = None) -> None:

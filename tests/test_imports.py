@@ -54,3 +54,39 @@ def test_the_package_runs_as_a_module():
     proc = subprocess.run([sys.executable, "-m", "claims.cli", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("claims, version ")
+
+
+NO_TORCH = """
+import sys
+from click.testing import CliRunner
+from claims.cli import cli
+args = sys.argv[1:]
+result = CliRunner().invoke(cli, args, catch_exceptions=False)
+assert result.exit_code == 0, result.output
+print(sorted(m for m in ("torch", "stanza", "thinc", "spacy") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "args, loaded",
+    [
+        (["--help"], []),
+        (["ingest", "--parser", "spacy", "--db", "{db}", str(ROOT.parent / "examples")], ["spacy", "thinc"]),
+    ],
+    ids=["help", "spacy-ingest"],
+)
+def test_help_and_a_spacy_ingest_never_import_torch_or_stanza(tmp_path, args, loaded):
+    args = [a.replace("{db}", str(tmp_path / "claims.db")) for a in args]
+    proc = subprocess.run([sys.executable, "-c", NO_TORCH, *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == repr(loaded)
+
+
+def test_only_the_parser_boundary_imports_stanza():
+    """stanza's output becomes claims' Document in nlp/parse.py; nothing else imports stanza."""
+    importing = sorted(
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*.py")
+        if any(line.lstrip().startswith(("import stanza", "from stanza")) for line in p.read_text(encoding="utf-8").splitlines())
+    )
+    assert importing == ["nlp/parse.py"]

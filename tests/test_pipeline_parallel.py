@@ -120,11 +120,7 @@ from claims.ingest import read_path
 from pathlib import Path
 (doc,) = read_path(Path(sys.argv[1]))
 (a,) = plugin.analyse([plain(doc)])
-out = {"torch": "torch" in sys.modules, "sentences": a.sentences, "claims": repr(a.candidates)}
-import stanza  # the rest of stanza still loads on demand, torch and all
-out["stanza"] = [stanza.__version__, hasattr(stanza, "Pipeline"), "torch" in sys.modules]
-from stanza.models.common import utils
-out["utils"] = hasattr(utils, "set_random_seed")
+out = {"torch": "torch" in sys.modules, "stanza": "stanza" in sys.modules, "sentences": a.sentences, "claims": repr(a.candidates)}
 print(json.dumps(out))
 """
 
@@ -137,12 +133,11 @@ def test_a_spacy_worker_runs_without_torch_and_extracts_the_same(inputs, spacy_p
     proc = subprocess.run([sys.executable, "-c", LIGHT_WORKER, str(path)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["torch"] is False
+    assert out["torch"] is False and out["stanza"] is False
     (doc,) = read_path(path)
     here = analyse(doc, next(spacy_parser.parse([doc.text])), spacy_parser.info)
     assert [tuple(s) for s in out["sentences"]] == here.sentences
     assert out["claims"] == repr(here.candidates)
-    assert out["stanza"][1:] == [True, True] and out["utils"] is True
 
 
 @contextlib.contextmanager

@@ -65,14 +65,6 @@ def ingest(
     if scheduler and jobs > 1:
         raise click.UsageError("give --jobs (a local cluster) or --scheduler (a running one), not both")
     from ..ingest import parse_date
-    from ..nlp import lite
-    from ..nlp.parse import stanza_models_present
-
-    parallel = jobs > 1 or scheduler is not None
-    if parser in ("spacy", "conllu") or (parser == "auto" and not stanza_models_present()):
-        # no stanza pipeline in this process (with no models on disk, nlp.parse.decide_parser falls
-        # back without loading one): spaCy and stanza's data model without torch (2-6 s less)
-        lite.import_without_torch(spacy=not parallel and parser != "conllu")
     from ..pipeline import Ingest
 
     default_date = parse_date(date_, "--date") if date_ else None

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stanza.models.common.doc import Document
+from ..nlp.document import Document
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 
@@ -191,7 +191,7 @@ def to_ud2(doc: Document) -> Document:
                     w.feats = "Polarity=Neg" if not w.feats or w.feats == "_" else w.feats + "|Polarity=Neg"
                 w.deprel = UD1_TO_UD2[rel]
             elif rel.split(":")[0] == "nmod" and rel != "nmod:poss":
-                head = by_id.get(w.head)
+                head = by_id.get(w.head or 0)
                 if head is not None and head.upos in ("VERB", "ADJ", "ADV", "AUX"):
                     w.deprel = "obl" + rel[4:]
     return doc
@@ -373,7 +373,6 @@ def parsed(
 
 def _document(text: str, conllu: list[str], rebuild: Callable[[str, list[str]], Document]) -> Document:
     if not conllu:  # an empty or whitespace-only text has no sentences
-        doc = Document([], text=text)
-        return doc
+        return Document(text)
     return rebuild(text, conllu)
 

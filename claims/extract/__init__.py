@@ -1,4 +1,4 @@
-"""Extractors: pure functions from a parsed stanza ``Document`` to claim candidates.
+"""Extractors: pure functions from a parsed ``Document`` (:mod:`claims.nlp.document`) to claim candidates.
 
 ``claims_of(doc, doc_date)`` runs them all: clauses, then for each clause its
 polarity, firmness (certainty and hedges), attribution chain, time expressions
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stanza.models.common.doc import Document, Word
-
+from ..nlp.document import Document, Word
 from ..nlp.tree import Tree, one_line, word_span
 from .attribution import Frame, frames, quote_speakers, sources, statement_time, with_speaker
 from .clauses import clauses, object_of, phrase_words, subject_of

@@ -13,8 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from stanza.models.common.doc import Word
-
+from ..nlp.document import Word
 from ..nlp.punctuation import QUOTES
 from ..nlp.tree import Tree, base, same_line, trim, word_span
 from .lexicons import lexicons

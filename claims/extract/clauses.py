@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from stanza.models.common.doc import Word
-
+from ..nlp.document import Word
 from ..nlp.tree import Tree, base, feats, one_line, run_around, same_line, trim
 from .attribution import according_case, as_frame
 from .lexicons import lexicons

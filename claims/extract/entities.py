@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from stanza.models.common.doc import Document
 
+from ..nlp.document import Document
 from .lexicons import lexicons
 from .types import Mention
 
@@ -80,15 +80,12 @@ def mentions(doc: Document, start: int, end: int, aliases: str | None = None) ->
 def entities_within(doc: Document, start: int, end: int) -> Iterator[tuple[int, int, str, str]]:
     """The document's NER spans inside ``[start, end)`` as (start, end, type, text), by offset.
 
-    The spans are read from the Document once and kept on it (every claim of a document asks);
-    they are read again when the Document's entities are rebuilt.
+    The spans are sorted once and kept on the Document (every claim of a document asks);
+    ``Document.build_ents`` drops them.
     """
-    ents = doc.ents
-    cached = getattr(doc, "_claims_entities", None)
-    if cached is None or cached[0] is not ents:
-        cached = (ents, sorted((e.start_char, e.end_char, e.type, e.text) for e in ents))
-        doc._claims_entities = cached  # type: ignore[attr-defined]
-    spans: list[tuple[int, int, str, str]] = cached[1]
+    spans = doc.entity_index
+    if spans is None:
+        spans = doc.entity_index = sorted((e.start_char, e.end_char, e.type, e.text or "") for e in doc.ents)
     for span in spans[bisect_left(spans, (start,)) :]:
         if span[0] >= end:
             break

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stanza.models.common.doc import Word
-
 from ..model import CERTAINTY_SCORE as RANK
+from ..nlp.document import Word
 from ..nlp.tree import Tree, base, run_around, word_span
 from .lexicons import lexicons
 from .polarity import is_negator, negators, shares_first_conjunct
@@ -178,7 +177,7 @@ def firmness(tree: Tree, head: Word, words: list[Word], negative: bool) -> Firmn
         elif lemma in doxastic_nouns and w.upos == "NOUN":
             # "allegations of fraud", "the belief that": a held view, not a fact
             cues.append(_cue(tree, [w], "evidential"))
-        elif lemma in attenuators and rel in ("advmod", "amod", "obl") and tree.head_of(w) is not None and tree.head_of(w).upos in ("ADJ", "ADV", "VERB"):  # type: ignore[union-attr]
+        elif lemma in attenuators and rel in ("advmod", "amod", "obl") and tree.head_of(w) is not None and tree.head_of(w).upos in ("ADJ", "ADV", "VERB"):  # type: ignore[union-attr,operator]
             cues.append(_cue(tree, [w], "attenuator"))
         elif negative and lemma in qualifiers and rel in ("advmod", "amod") and not scoped:
             # "not explicitly", "not always", "not complete control": a scoped negation. The

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from stanza.models.common.doc import Word
-
+from ..nlp.document import Word
 from ..nlp.tree import Tree, base, feats
 from .lexicons import lexicons
 

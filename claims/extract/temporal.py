@@ -13,8 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from stanza.models.common.doc import Document, Word
-
+from ..nlp.document import Document, Word
 from ..nlp.tree import Tree, base, feats, word_span
 from .entities import entities_within
 from .lexicons import lexicons

@@ -1,6 +1,6 @@
 """What extractors yield: small immutable records with document offsets.
 
-Extractors are pure functions over a parsed stanza ``Document``; they never
+Extractors are pure functions over a parsed ``Document`` (:mod:`claims.nlp.document`); they never
 touch the database. Offsets are ``start_char``/``end_char``, half-open, into
 the document text.
 """
@@ -51,7 +51,7 @@ class ClaimCandidate:
     """A clause that states something, with everything known about it."""
 
     sentence_index: int
-    head_id: int  # stanza word id of the clause head, 1-based within the sentence
+    head_id: int  # word id of the clause head, 1-based within the sentence
     text: str
     start_char: int
     end_char: int

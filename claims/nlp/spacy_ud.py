@@ -1,7 +1,7 @@
-"""Convert spaCy (en_core_web_sm, ClearNLP-style labels) parses to UD v2 stanza Documents.
+"""Convert spaCy (en_core_web_sm, ClearNLP-style labels) parses to UD v2 Documents.
 
 stanza is the parser of record; when its models are unavailable spaCy is the
-fallback, and this module turns spaCy's output into stanza's data model with UD v2
+fallback, and this module turns spaCy's output into claims' Document with UD v2
 relations so nothing downstream has to know which parser ran.
 
 The conversion is a sequence of tree rewrites (see ``ALL_STEPS``), each measured on
@@ -34,8 +34,8 @@ from spacy.attrs import (
     TAG,
 )
 from spacy.tokens import Doc, Span
-from stanza.models.common.doc import Document
 
+from .document import Document, from_word_dicts
 from .punctuation import DOUBLE_QUOTES
 
 # Bumped when a rule changes parses (claims.nlp.parse records it in ParserInfo).
@@ -1248,7 +1248,7 @@ def _bioes(t: _Tree, ents: Sequence[tuple[int, int, str]]) -> list[str]:
 
 
 def _words(t: _Tree, ents: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
-    """stanza/CoNLL-U word dicts of a converted tree."""
+    """CoNLL-U word dicts of a converted tree."""
     tags = _bioes(t, ents)
     text, idx, head, dep, neg, morph = t.text, t.idx, t.head, t.dep, t.neg, t.morph
     return [
@@ -1270,7 +1270,7 @@ def _words(t: _Tree, ents: Sequence[tuple[int, int, str]]) -> list[dict[str, Any
 
 
 def convert_sentence(span: Span, steps: Sequence[str] = ALL_STEPS) -> list[dict[str, Any]]:
-    """One spaCy sentence → stanza/CoNLL-U word dicts with UD v2 relations."""
+    """One spaCy sentence → CoNLL-U word dicts with UD v2 relations."""
     cols, ents = _span_inputs(span)
     return _words(_convert(cols, span.start, span.end, ents, steps), ents)
 
@@ -1298,7 +1298,7 @@ def convert_doc(spacy_doc: Doc) -> tuple[list[list[dict[str, Any]]], str]:
     return sentences, text
 
 
-def to_stanza(spacy_doc: Doc) -> Document:
-    """A stanza Document with UD v2 trees from a parsed spaCy Doc."""
+def to_document(spacy_doc: Doc) -> Document:
+    """A Document with UD v2 trees from a parsed spaCy Doc."""
     sentences, text = convert_doc(spacy_doc)
-    return Document(sentences, text=text)
+    return from_word_dicts(sentences, text)

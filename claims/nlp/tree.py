@@ -1,11 +1,11 @@
-"""Helpers over one stanza ``Sentence``'s UD tree: children, subtrees, spans."""
+"""Helpers over one ``Sentence``'s UD tree: children, subtrees, spans."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
 
-from stanza.models.common.doc import Sentence, Word
+from .document import Sentence, Word
 
 
 def base(deprel: str | None) -> str:
@@ -18,7 +18,7 @@ def word_span(word: Word) -> tuple[int, int]:
     start, end = word.start_char, word.end_char
     if start is None or end is None:
         start, end = word.parent.start_char, word.parent.end_char
-    return int(start), int(end)
+    return int(start), int(end)  # type: ignore[arg-type]  # every parser gives every token offsets
 
 
 class Tree:

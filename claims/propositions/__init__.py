@@ -38,6 +38,7 @@ from sqlmodel import Session, col, func, select
 
 from .. import model as m
 from ..changes import NUMBER_WORDS as FIGURE_NUMBER_WORDS
+from ..nlp.conllu import document_from_stored
 from ..store import chunks, table
 
 log = logging.getLogger(__name__)
@@ -331,24 +332,14 @@ def similarity(a: ClaimView, b: ClaimView) -> tuple[float, str, str]:
 
 
 def conllu_tokens(conllu: str) -> list[Token]:
-    """Words of a stored CoNLL-U sentence with their document offsets (from MISC)."""
-    out = []
-    for line in conllu.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        if len(cols) < 10 or not cols[0].isdigit():
-            continue  # multi-word token ranges and empty nodes
-        start = end = None
-        for item in cols[9].split("|"):  # the last of a repeated key wins, as in a dict
-            if item.startswith("start_char="):
-                start = item[11:]
-            elif item.startswith("end_char="):
-                end = item[9:]
-        if start is None or end is None:
-            continue
-        out.append(Token(cols[1], cols[2] if cols[2] != "_" else cols[1], cols[3], int(start), int(end), cols[4] if cols[4] != "_" else ""))
-    return out
+    """Words of a stored CoNLL-U sentence with their document offsets (from MISC), read by
+    claims' one CoNLL-U reader; words without offsets are left out."""
+    return [
+        Token(w.text, w.lemma if w.lemma is not None else w.text, w.upos if w.upos is not None else "_", w.start_char, w.end_char, w.xpos or "")
+        for sentence in document_from_stored("", [conllu]).sentences
+        for w in sentence.words
+        if w.start_char is not None and w.end_char is not None
+    ]
 
 
 def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
