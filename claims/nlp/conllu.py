@@ -96,8 +96,13 @@ def _without_space(misc: str) -> str:
 
 def consolidate_whitespace(token: Token) -> None:
     """The whitespace annotations of a token and its words moved onto the token (as stanza does)."""
-    if not (token.misc and "Space" in token.misc) and not any(w.misc and "Space" in w.misc for w in token.words):
-        return
+    if not (token.misc and "Space" in token.misc):
+        if len(token.words) == 1:
+            misc = token.words[0].misc
+            if not (misc and "Space" in misc):
+                return
+        elif not any(w.misc and "Space" in w.misc for w in token.words):
+            return
     found_after = found_before = False
     last = len(token.words) - 1
     for i, word in enumerate(token.words):
@@ -128,6 +133,16 @@ def _misc(value: str, unit: Word | Token) -> str:
     if "=" not in value:
         return value
     rest = []
+    # the store writes "start_char=N|end_char=M|ner=T" (after any other MISC): read that directly
+    if value.startswith("start_char="):
+        end_at = value.find("|end_char=")
+        ner_at = value.find("|ner=", end_at)
+        if end_at > 0 and ner_at > 0 and "|" not in value[ner_at + 5 :] and value[11:end_at].isdecimal() and value[end_at + 10 : ner_at].isdecimal():
+            unit.start_char, unit.end_char = int(value[11:end_at]), int(value[end_at + 10 : ner_at])
+            if isinstance(unit, Token):
+                ner = value[ner_at + 5 :]
+                unit.ner = ner if ner != "_" else None
+            return ""
     for item in value.split("|"):
         key, eq, v = item.partition("=")
         if eq and (key == "start_char" or key == "end_char"):
@@ -200,9 +215,9 @@ def _sentence(lines: list[list[str]], comments: list[str]) -> Sentence:
                 word.misc = _misc(misc_raw, word)
         else:
             token = Token((wid,), form, [word])
-            if misc_raw is not None:
-                word.misc = _misc(misc_raw, word)
-                token.misc = _misc(misc_raw, token)
+            if misc_raw is not None:  # read once for the token and its word: the same line
+                token.misc = word.misc = _misc(misc_raw, token)
+                word.start_char, word.end_char = token.start_char, token.end_char
             sentence.tokens.append(token)
         word.parent = token
     for token in sentence.tokens:

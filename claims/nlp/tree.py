@@ -35,6 +35,7 @@ class Tree:
         # each child with its relation and the relation's base, read once
         self._rels: dict[int, list[tuple[Word, str, str]]] = {w.id: [] for w in self.words}
         self._rels[0] = []
+        self._subtrees: dict[int | tuple[int, frozenset[int]], list[Word]] = {}
         for w in self.words:
             self.kids.setdefault(w.head or 0, []).append(w)
             rel = w.deprel or ""
@@ -63,15 +64,20 @@ class Tree:
 
     def subtree(self, word: Word, exclude: set[int] | None = None) -> list[Word]:
         """The word and its descendants in sentence order, without the subtrees of ``exclude``."""
-        exclude = exclude or set()
-        ids, stack = set(), [word.id]
-        while stack:
-            i = stack.pop()
-            if i in ids:
-                continue
-            ids.add(i)
-            stack.extend(c.id for c in self.kids.get(i, ()) if c.id not in exclude)
-        return [self.by_id[i] for i in sorted(ids)]
+        # the extractors ask for the same subtrees many times a sentence: each is walked once
+        key: int | tuple[int, frozenset[int]] = (word.id, frozenset(exclude)) if exclude else word.id
+        found = self._subtrees.get(key)
+        if found is None:
+            exclude = exclude or set()
+            ids, stack = set(), [word.id]
+            while stack:
+                i = stack.pop()
+                if i in ids:
+                    continue
+                ids.add(i)
+                stack.extend(c.id for c in self.kids.get(i, ()) if c.id not in exclude)
+            found = self._subtrees[key] = [self.by_id[i] for i in sorted(ids)]
+        return list(found)
 
     def span(self, words: Iterable[Word]) -> tuple[int, int] | None:
         offsets = [word_span(w) for w in words]
