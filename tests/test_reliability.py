@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from helpers import assert_whole_documents, count, rows, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stanza.models.common.doc import Document
 
 from claims.cli import cli
 from claims.extract import claims_of
 from claims.ingest import DEFAULT_MAX_BYTES
+from claims.nlp.document import Document, from_word_dicts
 
 DATE = "date 2023-11-08\n"
 HTML = (
@@ -248,9 +248,7 @@ def ud_document(draw) -> Document:
             w["start_char"], w["end_char"] = pos, pos + len(w["text"])
             parts.append(w["text"])
             pos += len(w["text"])
-    doc = Document(sentences, text="".join(parts))
-    doc.build_ents()
-    return doc
+    return from_word_dicts(sentences, "".join(parts))
 
 
 @settings(max_examples=150, deadline=None)

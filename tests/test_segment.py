@@ -161,7 +161,3 @@ def test_spacy_never_glues_a_title_or_dateline_to_the_first_sentence(spacy_parse
     # wrapped prose keeps its sentence across the line break
     wrapped = "The attacks were carried out by militia groups in\nIraq and Syria since October.\n"
     assert [s.text for s in next(spacy_parser.parse([wrapped])).sentences] == [wrapped.strip()]
-
-
-def test_offsets_in_a_misc_field_move_with_their_piece():
-    assert parse._shift_misc("SpaceAfter=No|start_char=3|end_char=9", 100) == "SpaceAfter=No|start_char=103|end_char=109"
