@@ -215,17 +215,22 @@ CHILD_TABLES = {
     "hedge_cues": table(m.HedgeCueRow),
     "time_refs": table(m.TimeRefRow),
 }
-# a claim's columns that extraction sets (not its proposition, nor when it was written)
-CLAIM_COLUMNS = (
-    "id", "document_id", "sentence_id", "doc_date", "doc_month", "text", "start_char", "end_char",
-    "subject", "predicate", "object", "clause_type", "polarity", "certainty", "certainty_term",
-    "hedge_level", "source_text", "source_type", "attribution_cue", "parser", "extractor_version",
-    "proposition_key", "estimative_band", "confidence", "statement_date", "statement_date_text",
-)
-ATTRIBUTION_COLUMNS = ("depth", "source_text", "source_type", "source_start", "source_end", "cue", "cue_start", "cue_end")
-HEDGE_COLUMNS = ("text", "start_char", "end_char", "kind")
-TIME_COLUMNS = ("text", "start_char", "end_char", "value", "granularity", "is_relative")
-MENTION_COLUMNS = ("canonical", "label", "text", "start_char", "end_char")
+def columns(model: type[SQLModel], without: Iterable[str] = ("id", "claim_id")) -> tuple[str, ...]:
+    """A table's column names in the model's order, less those named (its own id, its claim's)."""
+    skip = set(without)
+    return tuple(c.name for c in table(model).columns if c.name not in skip)
+
+
+# a claim's columns that extraction sets: not its proposition, the change labels linking
+# computes (claims.changes), nor when it was written
+SET_AT_LINK_TIME = ("proposition_id", "change_label", "change_detail", "previous_claim_id")
+# (its id first: stored_claim_rows keys by it)
+CLAIM_COLUMNS = ("id", *columns(m.Claim, without=("id", *SET_AT_LINK_TIME, "extracted_at")))
+ATTRIBUTION_COLUMNS = columns(m.Attribution)
+HEDGE_COLUMNS = columns(m.HedgeCueRow)
+TIME_COLUMNS = columns(m.TimeRefRow)
+# a mention names its entity (canonical, label), resolved to entities.id when written
+MENTION_COLUMNS = columns(m.Entity) + columns(m.ClaimEntity, without=("claim_id", "entity_id"))
 
 
 @dataclass
