@@ -32,6 +32,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import SQLModel
+
 from . import model as models
 from .errors import StoreError
 from .store import columns
@@ -170,7 +172,7 @@ LEFT_UNSET = {
     "claims": ("estimative_band", "confidence", "statement_date", "statement_date_text")
     + ("change_label", "change_detail", "previous_claim_id"),
 }
-MODELS = {
+MODELS: dict[str, type[SQLModel]] = {
     "documents": models.Document, "sentences": models.Sentence, "claims": models.Claim, "attributions": models.Attribution,
     "hedge_cues": models.HedgeCueRow, "time_refs": models.TimeRefRow, "claim_entities": models.ClaimEntity,
 }  # fmt: skip
