@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Engine
@@ -252,15 +252,51 @@ class ClaimRows:
         return (tuple(self.claim[k] for k in CLAIM_COLUMNS), self.attributions, self.hedges, self.times, self.mentions)
 
     def linking_inputs(self) -> tuple[Any, ...]:
-        """What proposition linking reads of a claim (``propositions.claim_views``), besides its sentence's words."""
-        masked = sorted(
-            [(h[1], h[2]) for h in self.hedges]
-            + [(t[1], t[2]) for t in self.times]
-            + [(lo, hi) for a in self.attributions for lo, hi in ((a[3], a[4]), (a[6], a[7])) if lo is not None and hi is not None]
+        """What proposition linking reads of the claim (:func:`linked_parts`), besides its sentence's words."""
+        def picked(rows: list[tuple[Any, ...]], cols: tuple[str, ...], *names: str) -> list[tuple[Any, ...]]:
+            at = [cols.index(n) for n in names]
+            return [tuple(r[i] for i in at) for r in rows]
+
+        parts = linked_parts(
+            hedges=picked(self.hedges, HEDGE_COLUMNS, "start_char", "end_char"),
+            times=picked(self.times, TIME_COLUMNS, "start_char", "end_char", "value"),
+            sources=picked(self.attributions, ATTRIBUTION_COLUMNS, "source_start", "source_end", "cue_start", "cue_end"),
+            mentions=picked(self.mentions, MENTION_COLUMNS, "start_char", "end_char", "canonical"),
         )
-        entities = sorted((x[3], x[4], x[0]) for x in self.mentions)
-        c = self.claim
-        return (c["sentence_id"], c["doc_date"], c["text"], c["start_char"], c["end_char"], c["proposition_key"], c["predicate"], masked, entities)
+        return (tuple(self.claim[k] for k in LINKED_COLUMNS), parts)
+
+
+# What proposition linking reads of a claim: these columns of it, and linked_parts of its
+# children (propositions.claim_views builds each ClaimView from the same two; a rewrite that
+# changes none of them keeps the claim's link, ClaimRows.linking_inputs). doc_date: linking
+# matches a claim to earlier ones.
+LINKED_COLUMNS = ("sentence_id", "doc_date", "text", "start_char", "end_char", "proposition_key", "predicate")
+
+
+class LinkedParts(NamedTuple):
+    masked: list[tuple[int, int]]  # hedge cues, attribution sources and cues, time expressions
+    entities: list[tuple[int, int, str]]  # start, end, canonical
+    times: list[tuple[int, int]]
+    time_values: list[str]  # resolved values: the years of the time-scope check
+
+
+def linked_parts(
+    hedges: Iterable[tuple[Any, ...]],
+    times: Iterable[tuple[Any, ...]],
+    sources: Iterable[tuple[Any, ...]],
+    mentions: Iterable[tuple[Any, ...]],
+) -> LinkedParts:
+    """From a claim's hedge spans, (start, end, value) of its times, (source_start, source_end,
+    cue_start, cue_end) of its attributions and (start, end, canonical) of its mentions."""
+    times = list(times)
+    spans = [(lo, hi) for lo, hi, _ in times]
+    named = [span for a in sources for span in ((a[0], a[1]), (a[2], a[3])) if None not in span]
+    return LinkedParts(
+        masked=sorted([*((lo, hi) for lo, hi in hedges), *spans, *named]),
+        entities=sorted((lo, hi, name) for lo, hi, name in mentions),
+        times=sorted(spans),
+        time_values=sorted(v for _, _, v in times if v),
+    )
 
 
 def _value(x: Any) -> Any:
