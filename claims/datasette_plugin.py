@@ -7,8 +7,10 @@ cannot be configured to have:
 
 - ``render_cell``: a claim shown inside its sentence with its hedge cues and
   attribution cue highlighted, certainty / hedge level / polarity as badges, and
-  links from claims to their sentence, document, proposition and timeline.
-  Every piece of document text goes through :func:`markupsafe.escape`.
+  links from claims to their sentence, document, proposition and timeline: one
+  renderer per (table, column) in ``RENDERERS``, and one query per page for what the
+  cells need beyond their row (:class:`Page`). Every piece of document text goes
+  through :func:`markupsafe.escape`.
 - ``register_facet_classes`` + ``filters_from_request``: an ``entity`` facet on the
   claims table and the ``?_entity=NAME`` filter it toggles.
 - ``register_routes``: ``/-/timeline?proposition=N`` (or ``?q=``, ``?entity=``), a
@@ -21,9 +23,12 @@ Nothing here writes to the database; the canned queries are read-only.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import urllib.parse
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,11 +88,12 @@ select c.id, c.text, c.start_char, c.end_char, c.sentence_id, c.certainty, c.pol
   (select json_group_array(json_object('source', a.source_text, 'type', a.source_type,
        'source_start', a.source_start, 'source_end', a.source_end,
        'cue', a.cue, 'cue_start', a.cue_start, 'cue_end', a.cue_end, 'depth', a.depth))
-     from attributions a where a.claim_id = c.id) as attributions
-from claims c join sentences s on s.id = c.sentence_id
+     from attributions a where a.claim_id = c.id) as attributions,
+  coalesce(d.title, d.source, 'untitled document of ' || d.doc_date) as document_title
+from claims c join sentences s on s.id = c.sentence_id left join documents d on d.id = c.document_id
 where c.id = :id
 """
-# the same for a page of claims in one query (the timeline's quotes, a source's claims)
+# the same for a page of claims in one query (a table page's cells, the timeline's quotes, a source's claims)
 CLAIMS_IN_SENTENCES_SQL = CLAIM_IN_SENTENCE_SQL.replace(
     "where c.id = :id", "where c.id in (select value from json_each(:ids))"
 )
@@ -181,18 +187,9 @@ def claim_spans(info: dict[str, Any]) -> list[Span]:
 async def claim_in_sentence(
     datasette: Any, database: str, claim_id: str, links: bool = True
 ) -> Markup | None:
-    db = datasette.get_database(database)
-    result = await db.execute(CLAIM_IN_SENTENCE_SQL, {"id": claim_id})
+    result = await datasette.get_database(database).execute(CLAIM_IN_SENTENCE_SQL, {"id": claim_id})
     row = result.first()
-    if row is None:
-        return None
-    info = dict(row)
-    html = highlight(info["sentence"], claim_spans(info))
-    if links:
-        html += Markup(
-            ' <a class="cl-more" href="{}" title="the sentence, with its parse">sentence</a>'
-        ).format(datasette.urls.row(database, "sentences", tilde_encode(info["sentence_id"])))
-    return Markup('<div class="cl-sentence">{}</div>').format(html)
+    return sentence_html(datasette, database, dict(row), links) if row is not None else None
 
 
 async def claims_in_sentences(datasette: Any, database: str, claim_ids: list[str]) -> dict[str, Markup]:
@@ -202,12 +199,7 @@ async def claims_in_sentences(datasette: Any, database: str, claim_ids: list[str
     result = await datasette.get_database(database).execute(
         CLAIMS_IN_SENTENCES_SQL, {"ids": json.dumps(claim_ids)}
     )
-    return {
-        info["id"]: Markup('<div class="cl-sentence">{}</div>').format(
-            highlight(info["sentence"], claim_spans(info))
-        )
-        for info in (dict(r) for r in result.rows)
-    }
+    return {r["id"]: sentence_html(datasette, database, dict(r), links=False) for r in result.rows}
 
 
 # --- Badges and links ---------------------------------------------------------
@@ -283,6 +275,220 @@ async def is_claims_db(datasette: Any, database: str) -> bool:
     return False
 
 
+# --- Cells: one renderer per (table, column), fed by one query per page -------
+
+ANY = "*"  # the renderer serves this column in every claims table and query
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a renderer sees of one cell: its raw value, the expanded label, and its row."""
+
+    datasette: Any
+    database: str
+    table: str | None  # None on a canned or ad-hoc query
+    column: str
+    raw: Any
+    label: Any
+    row: Any
+
+    def get(self, key: str) -> Any:
+        """A column of the same row, None when the row has no such column."""
+        return self.row[key] if key in self.row.keys() else None
+
+
+class Page:
+    """The claims the cells of one page need (their sentence, cues, document title), fetched in
+    one query when the page is rendered rather than one query per cell.
+
+    Datasette 0.65 renders every cell (``render_cell``) before the page's template, and asks
+    ``extra_template_vars`` just before the template: cells put the claims they need here and
+    hand back a :class:`Deferred`, and ``extra_template_vars`` runs the one query. A page lives
+    for one request (``asgi_wrapper`` makes it).
+    """
+
+    def __init__(self) -> None:
+        self.wanted: dict[str, set[str]] = {}
+        self.found: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def want(self, database: str, claim_id: Any) -> None:
+        self.wanted.setdefault(database, set()).add(str(claim_id))
+
+    async def fetch(self, datasette: Any) -> None:
+        for database, ids in self.wanted.items():
+            result = await datasette.get_database(database).execute(
+                CLAIMS_IN_SENTENCES_SQL, {"ids": json.dumps(sorted(ids))}
+            )
+            self.found.setdefault(database, {}).update((r["id"], dict(r)) for r in result.rows)
+        self.wanted = {}
+
+
+_PAGE: ContextVar[Page | None] = ContextVar("claims_page", default=None)
+
+
+class Deferred:
+    """A cell's HTML made from its claim's row of the page's query, when the template renders it."""
+
+    def __init__(
+        self, page: Page, database: str, claim_id: Any, make: Callable[[dict[str, Any]], Markup], fallback: Markup
+    ) -> None:
+        self.page, self.database, self.claim_id = page, database, str(claim_id)
+        self.make, self.fallback = make, fallback
+
+    def __html__(self) -> str:
+        info = self.page.found.get(self.database, {}).get(self.claim_id)
+        return str(self.make(info) if info is not None else self.fallback)
+
+    __str__ = __html__
+
+
+async def deferred(cell: Cell, claim_id: Any, make: Callable[[dict[str, Any]], Markup], fallback: Markup) -> Deferred:
+    page = _PAGE.get()
+    if page is None:  # called outside a request served by this Datasette: fetch for this cell alone
+        page = Page()
+        page.want(cell.database, claim_id)
+        await page.fetch(cell.datasette)
+    else:
+        page.want(cell.database, claim_id)
+    return Deferred(page, cell.database, claim_id, make, fallback)
+
+
+def sentence_html(datasette: Any, database: str, info: dict[str, Any], links: bool = True) -> Markup:
+    """A claim inside its sentence, highlighted, from its row of ``CLAIMS_IN_SENTENCES_SQL``."""
+    html = highlight(info["sentence"], claim_spans(info))
+    if links:
+        html += Markup(
+            ' <a class="cl-more" href="{}" title="the sentence, with its parse">sentence</a>'
+        ).format(datasette.urls.row(database, "sentences", tilde_encode(info["sentence_id"])))
+    return Markup('<div class="cl-sentence">{}</div>').format(html)
+
+
+Renderer = Callable[[Cell], Awaitable["Markup | Deferred | None"]]
+
+
+async def certainty_cell(cell: Cell) -> Markup | None:
+    return certainty_badge(cell.raw) if cell.raw in SCORES else None
+
+
+async def polarity_cell(cell: Cell) -> Markup | None:
+    return polarity_badge(cell.raw) if cell.raw in POLARITY_HELP else None
+
+
+async def hedge_level_cell(cell: Cell) -> Markup | None:
+    return hedge_badge(cell.raw) if cell.raw in HEDGE_HELP else None
+
+
+async def hedge_kind_cell(cell: Cell) -> Markup | None:
+    return badge("kind", cell.raw, HEDGE_KIND_HELP.get(cell.raw, cell.raw)) if isinstance(cell.raw, str) else None
+
+
+async def claim_text_cell(cell: Cell) -> Deferred | None:
+    """The claim inside its sentence: the claims table, or a query that returns claim_id."""
+    claim_id = cell.row["id"] if cell.table == "claims" else cell.get("claim_id")
+    if claim_id is None:
+        return None
+    return await deferred(
+        cell, claim_id, lambda info: sentence_html(cell.datasette, cell.database, info), escape(cell.raw)
+    )
+
+
+async def proposition_id_cell(cell: Cell) -> Markup:
+    label = cell.label if cell.label is not None else cell.get("proposition")
+    return proposition_cell(cell.datasette, cell.database, cell.raw, label)
+
+
+async def claims_document_cell(cell: Cell) -> Deferred | None:
+    """A claim's document by its title; Datasette's own label when it has one (a titled document)."""
+    if cell.label not in (None, "", cell.raw):
+        return None
+    return await deferred(
+        cell,
+        cell.row["id"],
+        lambda info: row_link(cell.datasette, cell.database, "documents", cell.raw, info["document_title"]),
+        row_link(cell.datasette, cell.database, "documents", cell.raw, cell.raw),
+    )
+
+
+async def claims_source_cell(cell: Cell) -> Markup:
+    return source_cell(cell.datasette, cell.raw, cell.row["source_type"], cell.row["document_id"])
+
+
+async def proposition_key_cell(cell: Cell) -> Markup:
+    return Markup('<code>{}</code> <a class="cl-timeline-link" href="{}">timeline</a>').format(
+        cell.raw, timeline_url(cell.datasette, proposition=cell.row["id"])
+    )
+
+
+async def entity_cell(cell: Cell) -> Markup:
+    claims_url = (
+        cell.datasette.urls.table(cell.database, "claims") + "?" + urllib.parse.urlencode({"_entity": cell.raw})
+    )
+    return Markup(
+        '{} <a class="cl-more" href="{}">claims</a> <a class="cl-timeline-link" href="{}">timeline</a>'
+    ).format(cell.raw, claims_url, timeline_url(cell.datasette, entity=cell.raw))
+
+
+# Canned and ad-hoc queries: labels link to their rows (the id columns are hidden on the page by
+# query-claims.html and kept in JSON and CSV); assessments in words.
+
+
+async def assessment_cell(cell: Cell) -> Markup | None:
+    words = pair_words(cell.raw) if isinstance(cell.raw, str) else None
+    return Markup('<span class="cl-assessment" title="{}">{}</span>').format(cell.raw, words) if words else None
+
+
+async def query_proposition_cell(cell: Cell) -> Markup | None:
+    pid = cell.get("proposition_id")
+    return proposition_cell(cell.datasette, cell.database, pid, cell.raw) if pid is not None else None
+
+
+async def query_document_cell(cell: Cell) -> Markup | None:
+    doc = cell.get("document_id")
+    return row_link(cell.datasette, cell.database, "documents", doc, cell.raw) if doc else None
+
+
+async def query_source_cell(cell: Cell) -> Markup | None:
+    if "source_type" not in cell.row.keys():
+        return None
+    return source_cell(cell.datasette, cell.raw, cell.row["source_type"], cell.get("document_id") or "")
+
+
+async def query_claim_id_cell(cell: Cell) -> Markup:
+    return row_link(cell.datasette, cell.database, "claims", cell.raw, "claim card")
+
+
+async def query_document_id_cell(cell: Cell) -> Markup:
+    return row_link(cell.datasette, cell.database, "documents", cell.raw, cell.get("document") or cell.raw)
+
+
+async def query_sentence_id_cell(cell: Cell) -> Markup:
+    return row_link(cell.datasette, cell.database, "sentences", cell.raw, cell.raw)
+
+
+# (table, column) -> renderer; table None is a query, ANY every claims table and query.
+RENDERERS: dict[tuple[str | None, str], Renderer] = {
+    (ANY, "certainty"): certainty_cell,
+    (ANY, "polarity"): polarity_cell,
+    (ANY, "hedge_level"): hedge_level_cell,
+    ("hedge_cues", "kind"): hedge_kind_cell,
+    ("claims", "text"): claim_text_cell,
+    (None, "text"): claim_text_cell,
+    ("claims", "proposition_id"): proposition_id_cell,
+    (None, "proposition_id"): proposition_id_cell,
+    ("claims", "document_id"): claims_document_cell,
+    ("claims", "source_text"): claims_source_cell,
+    ("propositions", "key"): proposition_key_cell,
+    ("entities", "canonical"): entity_cell,
+    **{(None, c): assessment_cell for c in ASSESSMENT_COLUMNS},
+    (None, "proposition"): query_proposition_cell,
+    (None, "document"): query_document_cell,
+    **{(None, c): query_source_cell for c in ("source", "first_source", "last_source")},
+    (None, "claim_id"): query_claim_id_cell,
+    (None, "document_id"): query_document_id_cell,
+    (None, "sentence_id"): query_sentence_id_cell,
+}
+
+
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
@@ -290,77 +496,16 @@ def render_cell(
     """Return None to decline: Datasette then renders (and escapes) the value itself."""
     if table is not None and table not in CLAIM_TABLES:
         return None
-    keys = set(row.keys())
+    renderer = RENDERERS.get((table, column)) or RENDERERS.get((ANY, column))
+    raw = value["value"] if isinstance(value, dict) else value
+    if renderer is None or raw in (None, ""):
+        return None
+    label = value.get("label") if isinstance(value, dict) else None
 
-    async def inner() -> Markup | None:
+    async def inner() -> Markup | Deferred | None:
         if not await is_claims_db(datasette, database):
             return None
-        raw = value["value"] if isinstance(value, dict) else value
-        label = value.get("label") if isinstance(value, dict) else None
-        if column == "certainty" and raw in SCORES:
-            return certainty_badge(raw)
-        if column == "polarity" and raw in POLARITY_HELP:
-            return polarity_badge(raw)
-        if column == "hedge_level" and raw in HEDGE_HELP:
-            return hedge_badge(raw)
-        if column == "kind" and table == "hedge_cues" and isinstance(raw, str):
-            return badge("kind", raw, HEDGE_KIND_HELP.get(raw, raw))
-        if raw in (None, ""):
-            return None
-        if column == "text" and (table == "claims" or (table is None and "claim_id" in keys)):
-            claim_id = row["id"] if table == "claims" else row["claim_id"]
-            return await claim_in_sentence(datasette, database, claim_id)
-        if column == "proposition_id" and table in (None, "claims"):
-            if label is None and "proposition" in keys:
-                label = row["proposition"]
-            return proposition_cell(datasette, database, raw, label)
-        if table == "claims" and column == "document_id" and label in (None, "", raw):
-            title = (
-                await datasette.get_database(database).execute(
-                    "select coalesce(title, source, 'untitled document of ' || doc_date) from documents where id = ?",
-                    [raw],
-                )
-            ).single_value()
-            return row_link(datasette, database, "documents", raw, title)
-        if table == "claims" and column == "source_text":
-            return source_cell(datasette, raw, row["source_type"], row["document_id"])
-        if table == "propositions" and column == "key":
-            return Markup(
-                '<code>{}</code> <a class="cl-timeline-link" href="{}">timeline</a>'
-            ).format(raw, timeline_url(datasette, proposition=row["id"]))
-        if table == "entities" and column == "canonical":
-            claims_url = (
-                datasette.urls.table(database, "claims")
-                + "?"
-                + urllib.parse.urlencode({"_entity": raw})
-            )
-            return Markup(
-                '{} <a class="cl-more" href="{}">claims</a> <a class="cl-timeline-link" href="{}">timeline</a>'
-            ).format(raw, claims_url, timeline_url(datasette, entity=raw))
-        if table is None:
-            # canned and ad-hoc queries: labels link to their rows (the id columns are hidden
-            # on the page by query-claims.html and kept in JSON and CSV); assessments in words
-            if column in ASSESSMENT_COLUMNS and isinstance(raw, str) and pair_words(raw):
-                return Markup('<span class="cl-assessment" title="{}">{}</span>').format(raw, pair_words(raw))
-            if column == "proposition" and "proposition_id" in keys and row["proposition_id"] is not None:
-                return proposition_cell(datasette, database, row["proposition_id"], raw)
-            if column == "document" and "document_id" in keys and row["document_id"]:
-                return row_link(datasette, database, "documents", row["document_id"], raw)
-            if column in ("source", "first_source", "last_source") and "source_type" in keys:
-                return source_cell(datasette, raw, row["source_type"], row["document_id"] if "document_id" in keys else "")
-            if column == "claim_id":
-                return row_link(datasette, database, "claims", raw, "claim card")
-            if column == "document_id":
-                return row_link(
-                    datasette,
-                    database,
-                    "documents",
-                    raw,
-                    row["document"] if "document" in keys and row["document"] else raw,
-                )
-            if column == "sentence_id":
-                return row_link(datasette, database, "sentences", raw, raw)
-        return None
+        return await renderer(Cell(datasette, database, table, column, raw, label, row))
 
     return inner
 
@@ -622,6 +767,21 @@ def pk_of(request: Any) -> str | None:
 def extra_template_vars(
     template: str, database: str | None, columns: Any, request: Any, datasette: Any
 ) -> Any:
+    """The page's one query for its cells (:class:`Page`), then the template's own variables."""
+    page = _PAGE.get()
+    own = template_vars(template, database, columns, request, datasette)
+    if page is None or not page.wanted:
+        return own
+
+    async def fetched() -> dict[str, Any]:
+        await page.fetch(datasette)
+        found = own() if callable(own) else own
+        return (await found if inspect.isawaitable(found) else found) or {}
+
+    return fetched
+
+
+def template_vars(template: str, database: str | None, columns: Any, request: Any, datasette: Any) -> Any:
     if template.startswith("query-") and database:
         cols = list(columns or [])
         return {
@@ -918,7 +1078,11 @@ def asgi_wrapper(datasette: Any) -> Any:
                     "This claims desk is read-only.", status=405, headers={"Allow": "GET, HEAD"}
                 ).asgi_send(send)
                 return
-            await app(scope, receive, send)
+            token = _PAGE.set(Page())  # the claims this request's cells need (render_cell)
+            try:
+                await app(scope, receive, send)
+            finally:
+                _PAGE.reset(token)
 
         return read_only
 

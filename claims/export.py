@@ -84,35 +84,15 @@ def build_records(s: Session, claims: list[m.Claim], related: Related | None = N
             attribution = m.AttributionOut(source_text=author.source_text, source_type=author.source_type, cue=None, implicit=True, chain=[author])
         out.append(
             m.ClaimRecord(
+                **{name: getattr(c, name) for name in m.CLAIM_FIELDS_EXPORTED},
                 claim_id=c.id,
-                document_id=c.document_id,
-                doc_date=c.doc_date,
                 doc_title=doc.title,
                 doc_source=doc.source,
-                sentence_id=c.sentence_id,
                 sentence_text=sents[c.sentence_id].text,
-                start_char=c.start_char,
-                end_char=c.end_char,
-                text=c.text,
-                subject=c.subject,
-                predicate=c.predicate,
-                object=c.object,
-                clause_type=c.clause_type,
-                polarity=c.polarity,
-                certainty=c.certainty,
-                certainty_term=c.certainty_term,
-                hedge_level=c.hedge_level,
                 hedge_cues=[m.HedgeCueOut.model_validate(h, from_attributes=True) for h in sorted(hedges.get(c.id, []), key=lambda h: h.start_char)],
-                estimative_band=c.estimative_band,
-                confidence=c.confidence,
                 attribution=attribution,
-                statement_date=c.statement_date,
-                statement_date_text=c.statement_date_text,
                 event_dates=[m.EventDateOut.model_validate(t, from_attributes=True) for t in sorted(times.get(c.id, []), key=lambda t: t.start_char)],
                 entities=[m.EntityOut(text=ce.text, label=e.label, canonical=e.canonical) for ce, e in sorted(ents.get(c.id, []), key=lambda p: p[0].start_char)],
-                proposition_id=c.proposition_id,
-                parser=c.parser,
-                extractor_version=c.extractor_version,
             )
         )
     return out

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pydantic import create_model
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
@@ -312,36 +313,61 @@ class EntityOut(SQLModel):
     canonical: str
 
 
-class ClaimRecord(SQLModel):
-    claim_id: str
-    document_id: str
-    doc_date: str = Field(schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"})
-    doc_title: str | None
-    doc_source: str | None
-    sentence_id: str
-    sentence_text: str
-    start_char: int = Field(ge=0)
-    end_char: int = Field(ge=0)
-    text: str
-    subject: str | None
-    predicate: str
-    object: str | None
-    clause_type: str
-    polarity: Polarity
-    certainty: Certainty
-    certainty_term: str | None
-    hedge_level: HedgeLevel
-    hedge_cues: list[HedgeCueOut]
-    estimative_band: str | None = Field(description="ICD 203 likelihood band (claims/extract/lexicons/estimative.yml); null when none")
-    confidence: str | None = Field(description="Stated analytic confidence: low, moderate or high; null when not stated")
-    attribution: AttributionOut = Field(description="Who asserts it: the innermost source, or the document's author (implicit)")
-    statement_date: str | None = Field(description="When the source said it (ISO, resolved against doc_date); null when the text does not say")
-    statement_date_text: str | None = Field(description="The words of the statement date")
-    event_dates: list[EventDateOut]
-    entities: list[EntityOut]
-    proposition_id: int | None
-    parser: str
-    extractor_version: str
+# The record, field by field in its order. ``CLAIM``: the stored claim's field (ClaimBase's type),
+# required; a bare ``Field(...)``: the same, with the export's own constraint or description; a
+# ``(type, Field)`` pair: what the record gathers beyond the claim row (its document, sentence and
+# child rows). Every field is required in the export: present, null where the type allows.
+CLAIM = ...
+RECORD_FIELDS: dict[str, Any] = {
+    "claim_id": (str, ...),
+    "document_id": CLAIM,
+    "doc_date": Field(schema_extra={"pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+    "doc_title": (str | None, ...),
+    "doc_source": (str | None, ...),
+    "sentence_id": CLAIM,
+    "sentence_text": (str, ...),
+    "start_char": Field(ge=0),
+    "end_char": Field(ge=0),
+    "text": CLAIM,
+    "subject": CLAIM,
+    "predicate": CLAIM,
+    "object": CLAIM,
+    "clause_type": CLAIM,
+    "polarity": CLAIM,
+    "certainty": CLAIM,
+    "certainty_term": CLAIM,
+    "hedge_level": CLAIM,
+    "hedge_cues": (list[HedgeCueOut], ...),
+    "estimative_band": Field(description="ICD 203 likelihood band (claims/extract/lexicons/estimative.yml); null when none"),
+    "confidence": Field(description="Stated analytic confidence: low, moderate or high; null when not stated"),
+    "attribution": (AttributionOut, Field(description="Who asserts it: the innermost source, or the document's author (implicit)")),
+    "statement_date": Field(description="When the source said it (ISO, resolved against doc_date); null when the text does not say"),
+    "statement_date_text": Field(description="The words of the statement date"),
+    "event_dates": (list[EventDateOut], ...),
+    "entities": (list[EntityOut], ...),
+    "proposition_id": CLAIM,
+    "parser": CLAIM,
+    "extractor_version": CLAIM,
+}
+# the stored claim's fields the record carries as they are (build_records copies them by name)
+CLAIM_FIELDS_EXPORTED = tuple(n for n, spec in RECORD_FIELDS.items() if not isinstance(spec, tuple))
+
+
+def _record_field(name: str, spec: Any) -> tuple[Any, Any]:
+    if isinstance(spec, tuple):
+        return spec
+    annotation = ClaimBase.model_fields[name].annotation
+    return (annotation, ...) if spec is CLAIM else (annotation, spec)
+
+
+if TYPE_CHECKING:  # a model built from RECORD_FIELDS at import: to a type checker, any attribute
+    ClaimRecord = Any
+else:
+    ClaimRecord = create_model(
+        "ClaimRecord",
+        __base__=SQLModel,
+        **{name: _record_field(name, spec) for name, spec in RECORD_FIELDS.items()},
+    )
 
 
 # --- Linking decisions and reviewer actions ---------------------------------

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Engine
@@ -215,17 +215,22 @@ CHILD_TABLES = {
     "hedge_cues": table(m.HedgeCueRow),
     "time_refs": table(m.TimeRefRow),
 }
-# a claim's columns that extraction sets (not its proposition, nor when it was written)
-CLAIM_COLUMNS = (
-    "id", "document_id", "sentence_id", "doc_date", "doc_month", "text", "start_char", "end_char",
-    "subject", "predicate", "object", "clause_type", "polarity", "certainty", "certainty_term",
-    "hedge_level", "source_text", "source_type", "attribution_cue", "parser", "extractor_version",
-    "proposition_key", "estimative_band", "confidence", "statement_date", "statement_date_text",
-)
-ATTRIBUTION_COLUMNS = ("depth", "source_text", "source_type", "source_start", "source_end", "cue", "cue_start", "cue_end")
-HEDGE_COLUMNS = ("text", "start_char", "end_char", "kind")
-TIME_COLUMNS = ("text", "start_char", "end_char", "value", "granularity", "is_relative")
-MENTION_COLUMNS = ("canonical", "label", "text", "start_char", "end_char")
+def columns(model: type[SQLModel], without: Iterable[str] = ("id", "claim_id")) -> tuple[str, ...]:
+    """A table's column names in the model's order, less those named (its own id, its claim's)."""
+    skip = set(without)
+    return tuple(c.name for c in table(model).columns if c.name not in skip)
+
+
+# a claim's columns that extraction sets: not its proposition, the change labels linking
+# computes (claims.changes), nor when it was written
+SET_AT_LINK_TIME = ("proposition_id", "change_label", "change_detail", "previous_claim_id")
+# (its id first: stored_claim_rows keys by it)
+CLAIM_COLUMNS = ("id", *columns(m.Claim, without=("id", *SET_AT_LINK_TIME, "extracted_at")))
+ATTRIBUTION_COLUMNS = columns(m.Attribution)
+HEDGE_COLUMNS = columns(m.HedgeCueRow)
+TIME_COLUMNS = columns(m.TimeRefRow)
+# a mention names its entity (canonical, label), resolved to entities.id when written
+MENTION_COLUMNS = columns(m.Entity) + columns(m.ClaimEntity, without=("claim_id", "entity_id"))
 
 
 @dataclass
@@ -247,15 +252,51 @@ class ClaimRows:
         return (tuple(self.claim[k] for k in CLAIM_COLUMNS), self.attributions, self.hedges, self.times, self.mentions)
 
     def linking_inputs(self) -> tuple[Any, ...]:
-        """What proposition linking reads of a claim (``propositions.claim_views``), besides its sentence's words."""
-        masked = sorted(
-            [(h[1], h[2]) for h in self.hedges]
-            + [(t[1], t[2]) for t in self.times]
-            + [(lo, hi) for a in self.attributions for lo, hi in ((a[3], a[4]), (a[6], a[7])) if lo is not None and hi is not None]
+        """What proposition linking reads of the claim (:func:`linked_parts`), besides its sentence's words."""
+        def picked(rows: list[tuple[Any, ...]], cols: tuple[str, ...], *names: str) -> list[tuple[Any, ...]]:
+            at = [cols.index(n) for n in names]
+            return [tuple(r[i] for i in at) for r in rows]
+
+        parts = linked_parts(
+            hedges=picked(self.hedges, HEDGE_COLUMNS, "start_char", "end_char"),
+            times=picked(self.times, TIME_COLUMNS, "start_char", "end_char", "value"),
+            sources=picked(self.attributions, ATTRIBUTION_COLUMNS, "source_start", "source_end", "cue_start", "cue_end"),
+            mentions=picked(self.mentions, MENTION_COLUMNS, "start_char", "end_char", "canonical"),
         )
-        entities = sorted((x[3], x[4], x[0]) for x in self.mentions)
-        c = self.claim
-        return (c["sentence_id"], c["doc_date"], c["text"], c["start_char"], c["end_char"], c["proposition_key"], c["predicate"], masked, entities)
+        return (tuple(self.claim[k] for k in LINKED_COLUMNS), parts)
+
+
+# What proposition linking reads of a claim: these columns of it, and linked_parts of its
+# children (propositions.claim_views builds each ClaimView from the same two; a rewrite that
+# changes none of them keeps the claim's link, ClaimRows.linking_inputs). doc_date: linking
+# matches a claim to earlier ones.
+LINKED_COLUMNS = ("sentence_id", "doc_date", "text", "start_char", "end_char", "proposition_key", "predicate")
+
+
+class LinkedParts(NamedTuple):
+    masked: list[tuple[int, int]]  # hedge cues, attribution sources and cues, time expressions
+    entities: list[tuple[int, int, str]]  # start, end, canonical
+    times: list[tuple[int, int]]
+    time_values: list[str]  # resolved values: the years of the time-scope check
+
+
+def linked_parts(
+    hedges: Iterable[tuple[Any, ...]],
+    times: Iterable[tuple[Any, ...]],
+    sources: Iterable[tuple[Any, ...]],
+    mentions: Iterable[tuple[Any, ...]],
+) -> LinkedParts:
+    """From a claim's hedge spans, (start, end, value) of its times, (source_start, source_end,
+    cue_start, cue_end) of its attributions and (start, end, canonical) of its mentions."""
+    times = list(times)
+    spans = [(lo, hi) for lo, hi, _ in times]
+    named = [span for a in sources for span in ((a[0], a[1]), (a[2], a[3])) if None not in span]
+    return LinkedParts(
+        masked=sorted([*((lo, hi) for lo, hi in hedges), *spans, *named]),
+        entities=sorted((lo, hi, name) for lo, hi, name in mentions),
+        times=sorted(spans),
+        time_values=sorted(v for _, _, v in times if v),
+    )
 
 
 def _value(x: Any) -> Any:

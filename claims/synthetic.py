@@ -32,7 +32,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import SQLModel
+
+from . import model as models
 from .errors import StoreError
+from .store import columns
 
 PARSER = "synthetic"
 PARSER_VERSION = "claims.synthetic 1"
@@ -159,6 +163,27 @@ class Zipf:
 
 # the tables the generator fills, in the order their rows must be inserted
 FILLED_TABLES = ("documents", "sentences", "claims", "attributions", "hedge_cues", "time_refs", "claim_entities")
+# the columns it leaves to their defaults (null, 0): what the synthetic text has not (estimative
+# terms, stated confidence and statement dates) and the change labels linking stores (below)
+LEFT_UNSET = {
+    "attributions": ("id",),
+    "hedge_cues": ("id",),
+    "time_refs": ("id",),
+    "claims": ("estimative_band", "confidence", "statement_date", "statement_date_text")
+    + ("change_label", "change_detail", "previous_claim_id"),
+}
+MODELS: dict[str, type[SQLModel]] = {
+    "documents": models.Document, "sentences": models.Sentence, "claims": models.Claim, "attributions": models.Attribution,
+    "hedge_cues": models.HedgeCueRow, "time_refs": models.TimeRefRow, "claim_entities": models.ClaimEntity,
+}  # fmt: skip
+
+
+def insert_sql(name: str) -> str:
+    """The insert of a filled table's rows: tuples of the model's columns, in its order, less LEFT_UNSET."""
+    cols = columns(MODELS[name], without=LEFT_UNSET.get(name, ()))
+    quoted = ", ".join(f'"{c}"' for c in cols)  # "index" is a keyword
+    return f"insert into {name} ({quoted}) values ({', '.join('?' * len(cols))})"
+
 
 def _entities(rnd: random.Random) -> list[tuple[str, str, str | None]]:
     """(canonical, label, alias) for about 2,000 people, organisations, places and groups."""
@@ -337,22 +362,7 @@ def generate(
 
 
 def _flush(conn: sqlite3.Connection, buf: dict[str, list[tuple]]) -> None:
-    sql = {
-        "documents": "insert into documents (id, content_hash, title, source, url, doc_date, doc_month, path, format, "
-        "text, n_sentences, n_claims, run_id, ingested_at) values (?, ?, ?, ?, ?, ?, ?, ?, 'txt', ?, ?, ?, 1, ?)",
-        "sentences": 'insert into sentences (id, document_id, "index", text, start_char, end_char, conllu, parser, '
-        "parser_version, n_claims) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "claims": "insert into claims (id, document_id, sentence_id, doc_date, doc_month, text, start_char, end_char, "
-        "subject, predicate, object, clause_type, polarity, certainty, certainty_term, hedge_level, source_text, "
-        "source_type, attribution_cue, proposition_id, parser, extractor_version, proposition_key, extracted_at) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "attributions": "insert into attributions (claim_id, depth, source_text, source_type, source_start, source_end, "
-        "cue, cue_start, cue_end) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "hedge_cues": "insert into hedge_cues (claim_id, text, start_char, end_char, kind) values (?, ?, ?, ?, ?)",
-        "time_refs": "insert into time_refs (claim_id, text, start_char, end_char, value, granularity, is_relative) "
-        "values (?, ?, ?, ?, ?, ?, ?)",
-        "claim_entities": "insert into claim_entities (claim_id, entity_id, text, start_char, end_char) values (?, ?, ?, ?, ?)",
-    }
+    sql = {t: insert_sql(t) for t in FILLED_TABLES}
     for table in FILLED_TABLES:
         conn.executemany(sql[table], buf[table])
         buf[table].clear()
@@ -388,7 +398,7 @@ def _document(
     title = sentences[0][0][:80]
     buf["documents"].append(
         (doc_id, digest, title, publisher, f"https://example.org/{doc_id}" if publisher else None, doc_date,
-         doc_date[:7], f"synthetic/{doc_no:07d}.txt", doc_text, len(sentences), n_doc_claims, EXTRACTED_AT)
+         doc_date[:7], f"synthetic/{doc_no:07d}.txt", "txt", doc_text, len(sentences), n_doc_claims, 1, EXTRACTED_AT)
     )  # fmt: skip
     offset = 0
     for index, (text, claims) in enumerate(sentences):
@@ -526,9 +536,9 @@ def _claim(
     )
     clause_type = ("complement" if src else "main") if j == 0 else "conj"
     buf["claims"].append(
-        (cid, doc_id, sid, doc_date, doc_date[:7], text, offset + start, offset + start + len(text), subj, lemma, obj,
+        (doc_id, sid, doc_date, doc_date[:7], text, offset + start, offset + start + len(text), subj, lemma, obj,
          clause_type, "negative" if negative else "positive", firm[1], firm[2], firm[3], source_text, source_type,
-         cue, prop[0], PARSER, EXTRACTOR_VERSION, key, EXTRACTED_AT)
+         cue, prop[0], PARSER, EXTRACTOR_VERSION, cid, key, EXTRACTED_AT)
     )  # fmt: skip
     stats.claims += 1
     if src:
@@ -549,7 +559,7 @@ def _claim(
         stats.attributions += len(chain)
     if firm[5]:
         buf["hedge_cues"].append(
-            (cid, firm[5], offset + cue_at, offset + cue_at + len(firm[5]), firm[4])
+            (firm[5], offset + cue_at, offset + cue_at + len(firm[5]), firm[4], cid)
         )
         stats.hedge_cues += 1
     if time_ref:

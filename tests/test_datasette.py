@@ -662,3 +662,44 @@ def test_serve_command_prints_the_url(desk_db, monkeypatch):
 def test_metadata_is_valid_json_serialisable():
     # Datasette also accepts metadata.json; the YAML must be plain data
     json.dumps(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+
+
+def count_queries(ds: Datasette, path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """The SQL queries Datasette runs on the claims database to serve one page, and the page."""
+    from datasette.database import Database
+
+    sqls: list[str] = []
+    execute = Database.execute
+
+    async def counted(self: Database, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if self.name == DB_NAME:
+            sqls.append(sql)
+        return await execute(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "execute", counted)
+    html = get(ds, path).text
+    monkeypatch.setattr(Database, "execute", execute)
+    return len(sqls), html
+
+
+def test_a_page_of_cells_is_one_query_however_many_rows(desk_db, monkeypatch):
+    """render_cell's claim-in-sentence and untitled-document cells share one query per page: a
+    page of many rows costs the same queries as a page of two."""
+    ds = served(desk_db, suggest_facets=False)
+    n = query(desk_db, "select count(*) from claims")[0][0]
+    assert n > 20
+    count_queries(ds, "/claims/claims?_size=1", monkeypatch)  # what Datasette and the plugin cache
+    few, few_html = count_queries(ds, "/claims/claims?_size=2", monkeypatch)
+    many, many_html = count_queries(ds, "/claims/claims?_size=max", monkeypatch)
+    assert few_html.count('<div class="cl-sentence">') == 2
+    assert many_html.count('<div class="cl-sentence">') == n
+    # the untitled sample document is named by its first words (the page's query, not Datasette's label)
+    assert "Recent intelligence reveals that Iranian-backed militia groups are preparing to…" in many_html
+    assert many == few
+    # a query whose rows carry claim_id: the same
+    sql = "select id as claim_id, text, certainty from claims order by id limit {}"
+    few, few_html = count_queries(ds, q("/claims", sql=sql.format(2)), monkeypatch)
+    many, many_html = count_queries(ds, q("/claims", sql=sql.format(n)), monkeypatch)
+    assert few_html.count('<div class="cl-sentence">') == 2
+    assert many_html.count('<div class="cl-sentence">') == n
+    assert many == few

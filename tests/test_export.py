@@ -14,6 +14,29 @@ def test_committed_schema_is_generated_from_models():
     assert committed == claim_schema(), "schema/claim.schema.json drifted: run `claims schema --write`"
 
 
+# ClaimBase fields the record carries in another shape, not as a field of its own
+EXPORTED_OTHERWISE = {
+    "doc_month": "doc_date says it",
+    "source_text": "attribution.source_text",
+    "source_type": "attribution.source_type",
+    "attribution_cue": "attribution.cue",
+}
+
+
+def test_the_export_shape_is_derived_from_the_claim():
+    """Each stored claim field is in the record with ClaimBase's type, or named here with where it
+    went: a field added to ClaimBase fails this until the export says what it does with it."""
+    from claims import model as m
+
+    base = m.ClaimBase.model_fields
+    record = m.ClaimRecord.model_fields
+    assert set(base) - set(m.CLAIM_FIELDS_EXPORTED) == set(EXPORTED_OTHERWISE)
+    for name in m.CLAIM_FIELDS_EXPORTED:
+        assert record[name].annotation == base[name].annotation, name
+        assert record[name].is_required(), name  # present in every record, null where allowed
+    assert list(record) == list(claim_schema()["required"])
+
+
 def test_every_exported_record_validates(examples_db):
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)

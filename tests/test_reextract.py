@@ -163,3 +163,35 @@ def test_entities_are_shared_across_documents_and_created_once(examples_db: Path
     assert list(ids) == [("Atlantis", "GPE"), (canonical, label), ("Lemuria", "LOC")]
     assert ids[(canonical, label)] == 1 and ids[("Atlantis", "GPE")] == n + 1 and ids[("Lemuria", "LOC")] == n + 2
     assert count(db, "entities") == n + 2
+
+
+def test_linking_inputs_are_what_claim_views_read(examples_db: Path) -> None:
+    """ClaimRows.linking_inputs (what a rewrite compares to keep a link) and claim_views (what
+    linking reads) come from one definition, store.LINKED_COLUMNS and store.linked_parts: a view
+    read from the database has the parts the stored rows give, for every claim."""
+    from sqlmodel import select
+
+    from claims import model as m
+    from claims.propositions import ClaimView, claim_views
+    from claims.store import LINKED_COLUMNS, stored_claim_rows
+
+    # the claim's own fields a view carries are among the compared columns
+    from_claim = {"text", "start_char", "end_char", "predicate"} | {"proposition_key"}
+    assert {f.name for f in dataclasses.fields(ClaimView)} >= {"text", "start_char", "end_char", "predicate", "key"}
+    assert from_claim | {"sentence_id"} <= set(LINKED_COLUMNS)
+    engine = engine_for(examples_db)
+    checked = 0
+    with Session(engine) as s:
+        doc_ids = [d.id for d in s.exec(select(m.Document))]
+        for doc_id in doc_ids:
+            stored = stored_claim_rows(s, doc_id)
+            claims = list(s.exec(select(m.Claim).where(m.Claim.document_id == doc_id)))
+            views = claim_views(s, claims)
+            for c in claims:
+                columns, parts = stored[c.id][0].linking_inputs()
+                v = views[c.id]
+                assert (v.masked, v.entities, v.times) == (parts.masked, parts.entities, parts.times), c.id
+                assert dict(zip(LINKED_COLUMNS, columns, strict=True))["text"] == v.text
+                checked += 1
+    engine.dispose()
+    assert checked > 30

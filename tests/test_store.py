@@ -403,3 +403,30 @@ def test_the_stage_hook_wraps_every_step_of_a_run(no_parser, db):
     assert seen.count("extract") == n and seen.count("link") == 1
     assert seen.count("read") == n + 1  # each document, and finding that there is no other
     assert seen.count("store") == n + 1  # each document, and the last commit
+
+
+def test_claim_rows_carry_the_model_columns_extraction_sets(spacy_only, texts, db, monkeypatch):
+    """The column lists come from the models: a column added to Claim (or to a child table) and
+    not set by claim_rows, nor named as set at link time, fails here."""
+    from claims import store
+
+    built: list[store.ClaimRows] = []
+    claim_rows = store.claim_rows
+
+    def capture(*args, **kwargs):
+        out = claim_rows(*args, **kwargs)
+        built.extend(out)
+        return out
+
+    monkeypatch.setattr(store, "claim_rows", capture)
+    assert Ingest(db, parser="spacy").run(texts).ok
+    assert built
+    claim_columns = {c.name for c in m.Claim.__table__.columns}
+    assert set(store.CLAIM_COLUMNS) == claim_columns - {*store.SET_AT_LINK_TIME, "extracted_at"}
+    for rows in built:
+        assert set(rows.claim) == set(store.CLAIM_COLUMNS)
+        assert all(len(a) == len(store.ATTRIBUTION_COLUMNS) for a in rows.attributions)
+        assert all(len(h) == len(store.HEDGE_COLUMNS) for h in rows.hedges)
+        assert all(len(t) == len(store.TIME_COLUMNS) for t in rows.times)
+        assert all(len(x) == len(store.MENTION_COLUMNS) for x in rows.mentions)
+    assert any(rows.attributions for rows in built) and any(rows.hedges for rows in built)

@@ -39,7 +39,7 @@ from sqlmodel import Session, col, func, select
 from .. import model as m
 from ..changes import NUMBER_WORDS as FIGURE_NUMBER_WORDS
 from ..nlp.conllu import document_from_stored
-from ..store import chunks, table
+from ..store import chunks, linked_parts, table
 
 log = logging.getLogger(__name__)
 
@@ -356,28 +356,28 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
     for chunk in chunks(sids):
         for sid, conllu in conn.exec_driver_sql(f"SELECT id, conllu FROM sentences WHERE id IN ({_marks(chunk)})", tuple(chunk)):
             tokens[sid] = conllu_tokens(conllu)
-    masked: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
-    entities: dict[str, list[tuple[int, int, str]]] = {i: [] for i in ids}
-    times: dict[str, list[tuple[int, int]]] = {i: [] for i in ids}
+    hedges: dict[str, list[tuple[Any, ...]]] = {i: [] for i in ids}
+    times: dict[str, list[tuple[Any, ...]]] = {i: [] for i in ids}
+    sources: dict[str, list[tuple[Any, ...]]] = {i: [] for i in ids}
+    mentions: dict[str, list[tuple[Any, ...]]] = {i: [] for i in ids}
     for chunk in chunks(ids):
         marks, params = _marks(chunk), tuple(chunk)
-        for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
-            masked[cid].append((lo, hi))
-        for cid, lo, hi in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM time_refs WHERE claim_id IN ({marks})", params):
-            masked[cid].append((lo, hi))
-            times[cid].append((lo, hi))
-        for cid, *spans in conn.exec_driver_sql(
+        for cid, *row in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char FROM hedge_cues WHERE claim_id IN ({marks})", params):
+            hedges[cid].append(tuple(row))
+        for cid, *row in conn.exec_driver_sql(f"SELECT claim_id, start_char, end_char, value FROM time_refs WHERE claim_id IN ({marks})", params):
+            times[cid].append(tuple(row))
+        for cid, *row in conn.exec_driver_sql(
             f"SELECT claim_id, source_start, source_end, cue_start, cue_end FROM attributions WHERE claim_id IN ({marks})", params
         ):
-            for lo, hi in ((spans[0], spans[1]), (spans[2], spans[3])):
-                if lo is not None and hi is not None:
-                    masked[cid].append((lo, hi))
-        for cid, lo, hi, canonical in conn.exec_driver_sql(
+            sources[cid].append(tuple(row))
+        for cid, *row in conn.exec_driver_sql(
             "SELECT ce.claim_id, ce.start_char, ce.end_char, e.canonical FROM claim_entities ce "
             f"JOIN entities e ON e.id = ce.entity_id WHERE ce.claim_id IN ({marks})",
             params,
         ):
-            entities[cid].append((lo, hi, canonical))
+            mentions[cid].append(tuple(row))
+    # the parts ClaimRows.linking_inputs compares on a rewrite: one definition (store.linked_parts)
+    parts = {i: linked_parts(hedges[i], times[i], sources[i], mentions[i]) for i in ids}
     years = scope_years(conn, claims)
     return {
         c.id: ClaimView(
@@ -388,10 +388,10 @@ def claim_views(s: Session, claims: Sequence[Any]) -> dict[str, ClaimView]:
             key=c.proposition_key,
             predicate=c.predicate,
             tokens=tokens.get(c.sentence_id, []),
-            masked=sorted(masked[c.id]),
-            entities=sorted(entities[c.id]),
+            masked=parts[c.id].masked,
+            entities=parts[c.id].entities,
             years=years[c.id],
-            times=sorted(times[c.id]),
+            times=parts[c.id].times,
         )
         for c in claims
     }
