@@ -199,7 +199,7 @@ def has_document(s: Session, content_hash: str) -> bool:
 
 
 # --- writing claims -------------------------------------------------------------------------
-# Rows are plain dicts inserted with one executemany per table (SQLAlchemy Core on the
+# Rows are plain tuples inserted with one sqlite3 executemany per table (``insert_rows``, on the
 # session's connection, so in the caller's transaction): building ORM objects cost more
 # than SQLite did (docs/performance.md). The FTS triggers fire on these inserts as on any.
 
