@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -32,7 +31,7 @@ from .nlp.conllu import document_from_stored, read_conllu, sentence_conllu
 from .nlp.document import Document
 from .nlp.parse import Parser, ParserInfo, decide_parser, load_parser, stanza_models_present
 from .propositions import link_propositions, stale_predicates, unlink_predicates
-from .store import engine_for, has_document, replace_claims, table, write_claims
+from .store import engine_for, has_document, insert_rows, replace_claims, table, write_claims
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +178,8 @@ def internal_error(path: str, stage: str, e: Exception) -> Problem:
 # one was written, whichever comes first: committing each document cost the writer about a
 # tenth of its time, and SQLite inserts more cheaply in bulk (docs/scaling.md, the writer alone).
 COMMIT_DOCS = 8
+# a sentence row as the writer builds it (the rest of the table's columns take their defaults)
+SENTENCE_COLUMNS = ("id", "document_id", "index", "text", "start_char", "end_char", "conllu", "parser", "parser_version")
 COMMIT_SECONDS = 0.5
 
 
@@ -290,26 +291,16 @@ class Writer:
             n_sentences=len(a.sentences),
             run_id=self.result.run_id,
         )
-        sentences: list[dict[str, Any]] = [
-            {
-                "id": f"{doc.id}:{i}",
-                "document_id": doc.id,
-                "index": i,
-                "text": src.text[start:end],
-                "start_char": start,
-                "end_char": end,
-                "conllu": conllu,
-                "parser": a.parser.name,
-                "parser_version": a.parser.version,
-            }
+        sentences = [
+            (f"{doc.id}:{i}", doc.id, i, src.text[start:end], start, end, conllu, a.parser.name, a.parser.version)
             for i, (start, end, conllu) in enumerate(a.sentences)
         ]
         s = self.session
-        conn = s.connection()
-        conn.execute(insert(table(m.Document)), [doc.model_dump()])
+        row = doc.model_dump()
+        insert_rows(s, table(m.Document), tuple(row), [tuple(row.values())])
         if sentences:
-            conn.execute(insert(table(m.Sentence)), sentences)
-        written = write_claims(s, doc, [x["id"] for x in sentences], a.candidates, a.parser.name, self.version)
+            insert_rows(s, table(m.Sentence), SENTENCE_COLUMNS, sentences)
+        written = write_claims(s, doc, [x[0] for x in sentences], a.candidates, a.parser.name, self.version)
         return len(sentences), len(written)
 
 
